@@ -1,0 +1,71 @@
+import { VisionStreamError } from './errors';
+import { errorMessageOf, snippet } from './events';
+
+/** Turns an HTML error page (a proxy's 502, a login page) into one readable line. */
+export function summariseHtml(html: string): string {
+	const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
+	const heading = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1];
+	const parts = [title, heading]
+		.map((part) => (part ? decodeEntities(part.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim() : ''))
+		.filter((part, i, all) => part && all.indexOf(part) === i);
+	if (parts.length > 0) return `HTML page: ${parts.join(' – ')}`;
+	const text = decodeEntities(
+		html
+			.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+			.replace(/<[^>]+>/g, ' '),
+	);
+	return `HTML page: ${snippet(text, 200)}`;
+}
+
+function decodeEntities(text: string): string {
+	return text
+		.replace(/&lt;/g, '<')
+		.replace(/&gt;/g, '>')
+		.replace(/&quot;/g, '"')
+		.replace(/&#39;/g, "'")
+		.replace(/&nbsp;/g, ' ')
+		.replace(/&amp;/g, '&');
+}
+
+export function looksLikeHtml(body: string, contentType: string): boolean {
+	return contentType.includes('html') || /^\s*<(!doctype|html|head|body)/i.test(body);
+}
+
+/** The server's message from an error body of any shape. */
+export function serverMessageOf(body: string, contentType: string): string {
+	if (!body.trim()) return '(empty body)';
+	if (looksLikeHtml(body, contentType)) return summariseHtml(body);
+	return errorMessageOf(body);
+}
+
+const STATUS_HINTS: Record<number, string> = {
+	400: 'The server rejected the request: check the model name and the options (the message above says which)',
+	401: 'The API key was refused: check the API key in the credential',
+	403: 'The API key is not allowed to do this: check its permissions or the model access of your account',
+	404: 'Nothing answers at this URL: check the base URL in the credential (it usually ends in /v1) and the model name',
+	405: 'This URL does not accept POST: check the base URL in the credential (it usually ends in /v1)',
+	408: 'The server timed out waiting for the request: try again, or send smaller images',
+	413: 'The request is too large for the server: send fewer or smaller images, or use detail "low"',
+	415: 'The server does not accept JSON here: check the base URL in the credential',
+	422: 'The server could not process the request: check the model name and the options',
+	429: 'Rate limit or quota reached: wait and retry, raise "Max Retries", or check your plan',
+	500: 'The server failed: try again later',
+	502: 'A gateway in front of the model failed: try again later',
+	503: 'The service is unavailable or overloaded: try again later',
+	504: 'A gateway timed out waiting for the model: try again later',
+};
+
+export function httpError(status: number, body: string, contentType: string, url: string): VisionStreamError {
+	const serverMessage = serverMessageOf(body, contentType);
+	let lead: string;
+	if (status === 401) lead = 'The API key was refused (HTTP 401)';
+	else if (status === 404) lead = `Nothing found at ${url} (HTTP 404)`;
+	else lead = `The server answered HTTP ${status}`;
+	return new VisionStreamError(`${lead}: ${serverMessage}`, {
+		kind: 'http',
+		httpCode: status,
+		serverMessage,
+		url,
+		hint: STATUS_HINTS[status] ?? (status >= 500 ? 'The server failed: try again later' : undefined),
+	});
+}
