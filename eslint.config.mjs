@@ -1,0 +1,27 @@
+import tseslint from 'typescript-eslint';
+import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
+
+export default [
+	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+	{
+		files: ['**/*.ts'],
+		languageOptions: { parser: tseslint.parser, parserOptions: { project: false } },
+	},
+	{
+		files: ['index.ts', 'nodes/**/*.ts', 'credentials/**/*.ts'],
+		...n8nCommunityNodesPlugin.configs.recommendedWithoutN8nCloudSupport,
+	},
+	{
+		rules: {
+			// Streaming needs undici and eventsource-parser at run time (the design card asks for
+			// both); this rule only matters for n8n Cloud's verified nodes, which we do not target.
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+		},
+	},
+	{
+		// The streaming core is n8n-free by design (testable and benchmarkable alone); the node
+		// maps its VisionStreamError onto NodeApiError / NodeOperationError in execute.ts.
+		files: ['nodes/VisionChat/stream/**/*.ts'],
+		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
+	},
+];

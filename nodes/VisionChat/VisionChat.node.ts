@@ -1,0 +1,33 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { properties } from './description';
+import { executeVisionChat } from './execute';
+import { searchModels, testVisionChatCredential } from './listModels';
+
+export class VisionChat implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Vision Chat (Streaming)',
+		name: 'visionChat',
+		icon: { light: 'file:visionChat.svg', dark: 'file:visionChat.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["model"].cachedResultName || $parameter["model"].value || $parameter["model"]}}',
+		description: 'Ask any OpenAI-compatible vision model about images and get the answer streamed',
+		defaults: { name: 'Vision Chat' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Result', 'Chunks'],
+		credentials: [{ name: 'visionChatApi', required: true, testedBy: 'visionChatApiTest' }],
+		properties,
+	};
+
+	methods = {
+		listSearch: { searchModels },
+		credentialTest: { visionChatApiTest: testVisionChatCredential },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeVisionChat.call(this);
+	}
+}

@@ -1,0 +1,148 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, type JsonObject } from 'n8n-workflow';
+import { streamChatCompletion } from './stream/client';
+import { chatCompletionsUrl, normaliseApiKey, sendsKeyInClear } from './stream/endpoint';
+import { VisionStreamError } from './stream/errors';
+import { readBinaryImages, parseImageUrls } from './images';
+import { InputError } from './inputError';
+import { chunkItem, errorItem, resultItem } from './items';
+import { buildChatRequest, type ImageSource, type VisionChatOptions } from './request';
+
+interface VisionChatCredential {
+	apiKey: string;
+	baseUrl: string;
+}
+
+interface ItemOutcome {
+	result: INodeExecutionData;
+	chunks: INodeExecutionData[];
+}
+
+/** Runs one request per input item and returns the Result and Chunks outputs, in input order. */
+export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const credentials = (await this.getCredentials('visionChatApi')) as unknown as VisionChatCredential;
+	const apiKey = normaliseApiKey(credentials.apiKey);
+	let url: string;
+	try {
+		url = chatCompletionsUrl(credentials.baseUrl);
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), (error as Error).message);
+	}
+	const notices = sendsKeyInClear(url) ? [`The base URL ${url} is plain http to another host: the API key travels unencrypted`] : [];
+	const cancelSignal = this.getExecutionCancelSignal?.();
+
+	const outcomes: ItemOutcome[] = new Array(items.length);
+	// Without "continue on fail", the first failure ends the node: stop the other requests too.
+	const failFast = new AbortController();
+	const signal = cancelSignal ? AbortSignal.any([cancelSignal, failFast.signal]) : failFast.signal;
+
+	const runItem = async (itemIndex: number): Promise<void> => {
+		const chunks: INodeExecutionData[] = [];
+		try {
+			const options = this.getNodeParameter('options', itemIndex, {}) as VisionChatOptions;
+			const body = await buildBody(this, items[itemIndex], itemIndex, options);
+			const emitChunks = options.emitChunks !== false;
+			const result = await streamChatCompletion({
+				url,
+				apiKey,
+				body,
+				signal,
+				expectedChoices: typeof body.n === 'number' ? body.n : 1,
+				idleTimeoutMs: options.timeout,
+				maxRetries: options.maxRetries,
+				onChunk: emitChunks
+					? (chunk, info) => chunks.push(chunkItem(chunk, itemIndex, info.sequence, info.receivedMs))
+					: undefined,
+			});
+			outcomes[itemIndex] = { result: resultItem(result, itemIndex, notices), chunks };
+		} catch (error) {
+			if (this.continueOnFail()) {
+				outcomes[itemIndex] = { result: errorItem(error as Error, itemIndex), chunks };
+				return;
+			}
+			failFast.abort();
+			throw toNodeError(this, error as Error, itemIndex);
+		}
+	};
+
+	await runAll(items.length, concurrencyOf(this), runItem, () => failFast.signal.aborted);
+
+	const results: INodeExecutionData[] = [];
+	const chunkItems: INodeExecutionData[] = [];
+	for (const outcome of outcomes) {
+		results.push(outcome.result);
+		for (const chunk of outcome.chunks) chunkItems.push(chunk);
+	}
+	return [results, chunkItems];
+}
+
+async function buildBody(ctx: IExecuteFunctions, item: INodeExecutionData, itemIndex: number, options: VisionChatOptions): Promise<IDataObject> {
+	const model = ctx.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string;
+	const prompt = ctx.getNodeParameter('prompt', itemIndex, '') as string;
+	const systemPrompt = ctx.getNodeParameter('systemPrompt', itemIndex, '') as string;
+	const imageInput = ctx.getNodeParameter('imageInput', itemIndex, 'binary') as string;
+	let images: ImageSource[] = [];
+	if (imageInput === 'binary') {
+		const names = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
+		const maxBytes = (options.maxImageSizeMb ?? 20) * 1048576;
+		images = await readBinaryImages(ctx, item, itemIndex, names, maxBytes);
+	} else if (imageInput === 'url') {
+		images = parseImageUrls(ctx.getNodeParameter('imageUrls', itemIndex, ''));
+		if (images.length === 0) throw new InputError('"Image URLs" is empty', 'Enter at least one image URL, or switch "Image Input" to None');
+	}
+	return buildChatRequest({ model: String(model ?? ''), prompt, systemPrompt, images, options }) as IDataObject;
+}
+
+function concurrencyOf(ctx: IExecuteFunctions): number {
+	const options = ctx.getNodeParameter('options', 0, {}) as { concurrency?: number };
+	const value = Number(options.concurrency ?? 4);
+	return Number.isFinite(value) && value >= 1 ? Math.floor(value) : 1;
+}
+
+/** A small worker pool: at most `limit` items in flight, started in input order. */
+async function runAll(count: number, limit: number, run: (index: number) => Promise<void>, stopped: () => boolean): Promise<void> {
+	let next = 0;
+	const worker = async () => {
+		while (next < count && !stopped()) await run(next++);
+	};
+	const workers = Array.from({ length: Math.min(limit, count) }, worker);
+	const settled = await Promise.allSettled(workers);
+	const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+	if (failure) throw failure.reason;
+}
+
+function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): Error {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	const node = ctx.getNode();
+	if (error instanceof InputError) {
+		return new NodeOperationError(node, error.message, { itemIndex, description: error.hint });
+	}
+	if (error instanceof VisionStreamError) {
+		const description = describe(error);
+		if (error.kind === 'cancelled') return new NodeOperationError(node, error.message, { itemIndex, description });
+		const response: JsonObject = { message: error.message, kind: error.kind, chunkCount: error.chunkCount };
+		if (error.httpCode !== undefined) response.httpCode = error.httpCode;
+		if (error.serverMessage !== undefined) response.serverMessage = error.serverMessage;
+		if (error.partialText !== undefined) response.partialText = error.partialText;
+		const apiError = new NodeApiError(node, response, {
+			message: error.message,
+			description,
+			httpCode: error.httpCode !== undefined ? String(error.httpCode) : undefined,
+			itemIndex,
+		});
+		if (error.partialText !== undefined) apiError.context.partialText = error.partialText;
+		return apiError;
+	}
+	return new NodeOperationError(node, error, { itemIndex });
+}
+
+function describe(error: VisionStreamError): string | undefined {
+	const parts: string[] = [];
+	if (error.hint) parts.push(error.hint);
+	if (error.partialText) {
+		const preview = error.partialText.length > 500 ? `${error.partialText.slice(0, 500)}…` : error.partialText;
+		parts.push(`Text received before the failure (${error.partialText.length} characters, ${error.chunkCount} chunks): ${preview}`);
+	}
+	return parts.length > 0 ? parts.join('\n\n') : undefined;
+}

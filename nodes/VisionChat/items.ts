@@ -1,0 +1,56 @@
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { VisionStreamError } from './stream/errors';
+import type { ChatCompletionChunk, ChatStreamResult } from './stream/types';
+
+/** The Result output item for one input item. */
+export function resultItem(result: ChatStreamResult, itemIndex: number, notices: string[]): INodeExecutionData {
+	const first = result.choices[0];
+	const json: IDataObject = {
+		text: first?.text ?? '',
+		finishReason: first?.finishReason ?? null,
+	};
+	if (first?.toolCalls) json.toolCalls = first.toolCalls as unknown as IDataObject[];
+	if (first?.reasoning) json.reasoning = first.reasoning;
+	json.choices = result.choices.map((choice) => ({
+		index: choice.index,
+		text: choice.text,
+		finishReason: choice.finishReason,
+		toolCalls: (choice.toolCalls ?? null) as unknown as IDataObject[],
+		reasoning: choice.reasoning ?? null,
+	}));
+	if (result.usage) json.usage = result.usage as IDataObject;
+	json.id = result.id ?? null;
+	json.model = result.model ?? null;
+	json.created = result.created ?? null;
+	json.systemFingerprint = result.systemFingerprint ?? null;
+	json.chunkCount = result.chunkCount;
+	json.timing = {
+		timeToFirstTokenMs: result.timeToFirstTokenMs === null ? null : Math.round(result.timeToFirstTokenMs * 10) / 10,
+		durationMs: Math.round(result.durationMs * 10) / 10,
+	};
+	if (result.attempts > 1) json.attempts = result.attempts;
+	if (notices.length > 0) json.warnings = notices;
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+/** A chunk as received plus where it sits; the parsed object is reused, not copied. */
+export function chunkItem(chunk: ChatCompletionChunk, itemIndex: number, sequence: number, receivedMs: number): INodeExecutionData {
+	const json = chunk as IDataObject;
+	json.sequence = sequence;
+	json.receivedMs = Math.round(receivedMs * 10) / 10;
+	json.itemIndex = itemIndex;
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+/** What a failed item yields under "continue on fail": the message, and nothing it received lost. */
+export function errorItem(error: Error, itemIndex: number): INodeExecutionData {
+	const streamError = error as Partial<VisionStreamError> & { description?: string };
+	const json: IDataObject = { error: error.message };
+	const hint = streamError.hint ?? streamError.description;
+	if (hint) json.description = hint;
+	if (streamError.httpCode !== undefined) json.httpCode = streamError.httpCode;
+	if (streamError.serverMessage !== undefined) json.serverMessage = streamError.serverMessage;
+	if (streamError.partialText !== undefined) json.partialText = streamError.partialText;
+	json.chunkCount = streamError.chunkCount ?? 0;
+	return { json, pairedItem: { item: itemIndex } };
+}

@@ -1,0 +1,43 @@
+import type { ICredentialTestFunctions, ICredentialsDecrypted, ILoadOptionsFunctions, INodeCredentialTestResult, INodeListSearchResult } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { listModels } from './stream/models';
+import { normaliseApiKey } from './stream/endpoint';
+import { VisionStreamError } from './stream/errors';
+
+interface VisionChatCredential {
+	apiKey: string;
+	baseUrl: string;
+}
+
+/** Model picker: GET {baseUrl}/models, filtered by what the user types. */
+export async function searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+	const credentials = (await this.getCredentials('visionChatApi')) as unknown as VisionChatCredential;
+	let models;
+	try {
+		models = await listModels({ baseUrl: credentials.baseUrl, apiKey: normaliseApiKey(credentials.apiKey) });
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), (error as Error).message, {
+			description: (error as VisionStreamError).hint,
+		});
+	}
+	const needle = (filter ?? '').toLowerCase();
+	const results = models
+		.filter((model) => !needle || model.id.toLowerCase().includes(needle))
+		.sort((a, b) => a.id.localeCompare(b.id))
+		.map((model) => ({ name: model.id, value: model.id }));
+	return { results };
+}
+
+/** Credential test: shows the server's own message when the key or URL is wrong. */
+export async function testVisionChatCredential(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	const data = (credential.data ?? {}) as unknown as VisionChatCredential;
+	try {
+		const models = await listModels({ baseUrl: data.baseUrl, apiKey: normaliseApiKey(data.apiKey) });
+		return { status: 'OK', message: `Connection successful: ${models.length} models available` };
+	} catch (error) {
+		return { status: 'Error', message: (error as Error).message };
+	}
+}

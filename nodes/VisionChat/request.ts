@@ -1,0 +1,145 @@
+import type { InlineImage } from './stream/body';
+import { InputError } from './inputError';
+
+/** The `options` collection as n8n hands it over; every field absent unless the user added it. */
+export interface VisionChatOptions {
+	detail?: 'auto' | 'low' | 'high';
+	temperature?: number;
+	topP?: number;
+	n?: number;
+	stop?: string;
+	maxTokens?: number;
+	presencePenalty?: number;
+	frequencyPenalty?: number;
+	logitBias?: string | object;
+	user?: string;
+	seed?: number;
+	responseFormat?: 'text' | 'json_object' | 'json_schema';
+	jsonSchema?: string | object;
+	tools?: string | object;
+	toolChoice?: string;
+	includeUsage?: boolean;
+	timeout?: number;
+	maxRetries?: number;
+	emitChunks?: boolean;
+	maxImageSizeMb?: number;
+}
+
+export type ImageSource = string | InlineImage;
+
+export interface ChatRequestInput {
+	model: string;
+	prompt: string;
+	systemPrompt?: string;
+	images: ImageSource[];
+	options: VisionChatOptions;
+}
+
+/** Builds the chat completions body; an option reaches the API only when the user set it. */
+export function buildChatRequest(input: ChatRequestInput): Record<string, unknown> {
+	const { options } = input;
+	const model = input.model.trim();
+	if (!model) throw new InputError('No model is selected', 'Pick a model in "Model", or enter its ID');
+	const prompt = input.prompt ?? '';
+	if (!prompt.trim() && input.images.length === 0) {
+		throw new InputError('The prompt is empty and there is no image to send', 'Enter a prompt, or give the node an image');
+	}
+
+	const content: Array<Record<string, unknown>> = [];
+	if (prompt.trim()) content.push({ type: 'text', text: prompt });
+	for (const image of input.images) {
+		const imageUrl: Record<string, unknown> = { url: image };
+		if (options.detail !== undefined) imageUrl.detail = options.detail;
+		content.push({ type: 'image_url', image_url: imageUrl });
+	}
+
+	const messages: Array<Record<string, unknown>> = [];
+	if (input.systemPrompt?.trim()) messages.push({ role: 'system', content: input.systemPrompt });
+	messages.push({ role: 'user', content });
+
+	const body: Record<string, unknown> = { model, messages, stream: true };
+	setNumber(body, 'temperature', options.temperature, 'Temperature', 0, 2);
+	setNumber(body, 'top_p', options.topP, 'Top P', 0, 1);
+	setInteger(body, 'n', options.n, 'Number of Answers (N)', 1, 128);
+	if (options.stop !== undefined && options.stop !== '') body.stop = parseStop(options.stop);
+	setInteger(body, 'max_tokens', options.maxTokens, 'Max Tokens', 1, Number.MAX_SAFE_INTEGER);
+	setNumber(body, 'presence_penalty', options.presencePenalty, 'Presence Penalty', -2, 2);
+	setNumber(body, 'frequency_penalty', options.frequencyPenalty, 'Frequency Penalty', -2, 2);
+	if (options.logitBias !== undefined) {
+		const bias = parseJson(options.logitBias, 'Logit Bias', 'a JSON object such as {"50256": -100}');
+		if (!isPlainObject(bias)) throw new InputError('"Logit Bias" must be a JSON object', 'Use a JSON object such as {"50256": -100}');
+		if (Object.keys(bias).length > 0) body.logit_bias = bias;
+	}
+	if (options.user) body.user = options.user;
+	if (options.seed !== undefined) setInteger(body, 'seed', options.seed, 'Seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+	if (options.responseFormat !== undefined) body.response_format = responseFormat(options);
+	if (options.tools !== undefined) {
+		const tools = parseJson(options.tools, 'Tools', 'a JSON array of {"type": "function", "function": {...}} objects');
+		if (!Array.isArray(tools)) throw new InputError('"Tools" must be a JSON array', 'Use a JSON array of {"type": "function", "function": {...}} objects');
+		if (tools.length > 0) body.tools = tools;
+	}
+	if (options.toolChoice !== undefined && options.toolChoice !== '') body.tool_choice = toolChoice(options.toolChoice);
+	if (options.includeUsage) body.stream_options = { include_usage: true };
+	return body;
+}
+
+function setNumber(body: Record<string, unknown>, key: string, value: number | undefined, label: string, min: number, max: number): void {
+	if (value === undefined || value === null) return;
+	if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
+		throw new InputError(`"${label}" is ${String(value)}, outside ${min} to ${max}`, `Set "${label}" between ${min} and ${max}`);
+	}
+	body[key] = value;
+}
+
+function setInteger(body: Record<string, unknown>, key: string, value: number | undefined, label: string, min: number, max: number): void {
+	if (value === undefined || value === null) return;
+	if (!Number.isInteger(value)) throw new InputError(`"${label}" must be a whole number, not ${String(value)}`, `Set "${label}" to a whole number`);
+	setNumber(body, key, value, label, min, max);
+}
+
+function parseJson(value: string | object, label: string, shape: string): unknown {
+	if (typeof value !== 'string') return value;
+	if (!value.trim()) return undefined;
+	let problem: string;
+	try {
+		return JSON.parse(value);
+	} catch (error) {
+		problem = (error as Error).message;
+	}
+	// Thrown outside the catch: the node turns InputError into a NodeOperationError for the item.
+	throw new InputError(`"${label}" is not valid JSON: ${problem}`, `Enter ${shape}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseStop(stop: string): string | string[] {
+	if (stop.trim().startsWith('[')) {
+		const parsed = parseJson(stop, 'Stop Sequences', 'one sequence, or a JSON array of strings');
+		if (!Array.isArray(parsed) || parsed.some((s) => typeof s !== 'string')) {
+			throw new InputError('"Stop Sequences" must be one sequence or a JSON array of strings', 'For example ["END", "###"]');
+		}
+		if (parsed.length > 4) throw new InputError(`"Stop Sequences" has ${parsed.length} sequences; the API takes at most 4`, 'Keep up to 4 sequences');
+		return parsed;
+	}
+	return stop;
+}
+
+function responseFormat(options: VisionChatOptions): Record<string, unknown> {
+	if (options.responseFormat !== 'json_schema') return { type: options.responseFormat };
+	const schema = parseJson(options.jsonSchema ?? '', 'JSON Schema', 'a JSON schema object');
+	if (!isPlainObject(schema)) {
+		throw new InputError('"JSON Schema" must be a JSON object', 'Enter a JSON schema such as {"type": "object", "properties": {...}}');
+	}
+	// Accept both the bare schema and the API's {name, schema, strict} wrapper.
+	const wrapped = isPlainObject(schema.schema) && typeof schema.name === 'string' ? schema : { name: 'response', strict: true, schema };
+	return { type: 'json_schema', json_schema: wrapped };
+}
+
+function toolChoice(value: string): unknown {
+	const trimmed = value.trim();
+	if (['auto', 'none', 'required'].includes(trimmed)) return trimmed;
+	if (trimmed.startsWith('{')) return parseJson(trimmed, 'Tool Choice', 'auto, none, required, a function name, or a JSON object');
+	return { type: 'function', function: { name: trimmed } };
+}

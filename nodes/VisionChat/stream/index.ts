@@ -1,0 +1,10 @@
+/** The streaming core's public API: plain values in, plain values out, no n8n imports. */
+export { streamChatCompletion, DEFAULT_TIMEOUTS, type StreamChatOptions, type ChunkInfo } from './client';
+export { ChatStreamAccumulator } from './accumulate';
+export { ChunkDecoder, errorMessageOf } from './events';
+export { InlineImage, jsonBody, bodyToString, type RequestBody } from './body';
+export { VisionStreamError, redactSecret, type StreamErrorKind, type AttemptRecord } from './errors';
+export { listModels, type ModelInfo, type ListModelsOptions } from './models';
+export { chatCompletionsUrl, modelsUrl, normaliseApiKey, normaliseBaseUrl, sendsKeyInClear } from './endpoint';
+export { backoffDelayMs, isRetriableStatus, serverRequestedDelayMs } from './retry';
+export type * from './types';

@@ -1,0 +1,68 @@
+import { request } from 'undici';
+import { dispatcherFor } from './dispatcher';
+import { VisionStreamError, redactSecret } from './errors';
+import { httpError } from './httpErrors';
+import { modelsUrl } from './endpoint';
+
+export interface ModelInfo {
+	id: string;
+	ownedBy?: string;
+}
+
+export interface ListModelsOptions {
+	baseUrl: string;
+	apiKey: string;
+	headers?: Record<string, string>;
+	signal?: AbortSignal;
+	timeoutMs?: number;
+	allowUnauthorizedCerts?: boolean;
+}
+
+/** GET {baseUrl}/models: the credential test and the model picker. */
+export async function listModels(options: ListModelsOptions): Promise<ModelInfo[]> {
+	const url = modelsUrl(options.baseUrl);
+	const timeoutMs = options.timeoutMs ?? 20_000;
+	let response;
+	try {
+		response = await request(url, {
+			method: 'GET',
+			headers: { ...options.headers, authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
+			signal: options.signal,
+			headersTimeout: timeoutMs,
+			bodyTimeout: timeoutMs,
+			dispatcher: dispatcherFor({ connectTimeoutMs: timeoutMs, allowUnauthorizedCerts: options.allowUnauthorizedCerts ?? false }),
+		});
+	} catch (error) {
+		const code = (error as { code?: string }).code;
+		throw new VisionStreamError(`Could not reach ${url}: ${(error as Error).message}${code ? ` (${code})` : ''}`, {
+			kind: 'network',
+			url,
+			hint: 'Check the base URL in the credential and that the server is reachable from n8n',
+			cause: error,
+		});
+	}
+	const text = await response.body.text();
+	const contentType = String(response.headers['content-type'] ?? '');
+	if (response.statusCode < 200 || response.statusCode >= 300) {
+		const failure = httpError(response.statusCode, text, contentType, url);
+		failure.message = redactSecret(failure.message, options.apiKey);
+		throw failure;
+	}
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(text);
+	} catch {
+		throw new VisionStreamError(`${url} did not answer with JSON; is the base URL an OpenAI-compatible API?`, { kind: 'protocol', url });
+	}
+	// OpenAI answers {data:[...]}; some local servers answer a bare array or {models:[...]}.
+	const record = parsed as { data?: unknown; models?: unknown };
+	const list = Array.isArray(parsed) ? parsed : Array.isArray(record.data) ? record.data : Array.isArray(record.models) ? record.models : undefined;
+	if (!list) throw new VisionStreamError(`${url} answered JSON without a model list`, { kind: 'protocol', url });
+	return list
+		.map((entry: unknown) => {
+			if (typeof entry === 'string') return { id: entry };
+			const model = entry as { id?: string; name?: string; model?: string; owned_by?: string };
+			return { id: model.id ?? model.name ?? model.model ?? '', ownedBy: model.owned_by };
+		})
+		.filter((model: ModelInfo) => model.id);
+}
