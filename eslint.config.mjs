@@ -6,6 +6,7 @@ export default [
 	{
 		files: ['**/*.ts'],
 		languageOptions: { parser: tseslint.parser, parserOptions: { project: false } },
+		plugins: { '@typescript-eslint': tseslint.plugin },
 	},
 	{
 		files: ['index.ts', 'nodes/**/*.ts', 'credentials/**/*.ts'],
