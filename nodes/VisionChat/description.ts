@@ -210,6 +210,13 @@ export const properties: INodeProperties[] = [
 				description: 'Text where the model stops. One sequence, or a JSON array of up to 4.',
 			},
 			{
+				displayName: 'Stream to Caller',
+				name: 'streamToCaller',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to send the answer text live to whoever started the workflow, when n8n streams (a Webhook with response mode "Streaming", or a Chat Trigger with streaming on). Turn off when this node is not the answer the caller should see.',
+			},
+			{
 				displayName: 'Temperature',
 				name: 'temperature',
 				type: 'number',

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, type JsonObject } from 'n8n-workflow';
-import { streamChatCompletion } from './stream/client';
+import { streamChatCompletion, type ChunkInfo } from './stream/client';
+import type { ChatCompletionChunk } from './stream/types';
 import { chatCompletionsUrl, normaliseApiKey, sendsKeyInClear } from './stream/endpoint';
 import { VisionStreamError } from './stream/errors';
 import { readBinaryImages, parseImageUrls } from './images';
@@ -39,8 +40,11 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 
 	const runItem = async (itemIndex: number): Promise<void> => {
 		const chunks: INodeExecutionData[] = [];
+		let live: LiveStream | undefined;
 		try {
 			const options = this.getNodeParameter('options', itemIndex, {}) as VisionChatOptions;
+			live = options.streamToCaller !== false ? liveStreamTo(this, itemIndex) : undefined;
+			live?.begin();
 			const body = await buildBody(this, items[itemIndex], itemIndex, options);
 			const emitChunks = options.emitChunks !== false;
 			const result = await streamChatCompletion({
@@ -51,12 +55,12 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 				expectedChoices: typeof body.n === 'number' ? body.n : 1,
 				idleTimeoutMs: options.timeout,
 				maxRetries: options.maxRetries,
-				onChunk: emitChunks
-					? (chunk, info) => chunks.push(chunkItem(chunk, itemIndex, info.sequence, info.receivedMs))
-					: undefined,
+				onChunk: onChunkFor(emitChunks ? chunks : undefined, live, itemIndex),
 			});
+			live?.end();
 			outcomes[itemIndex] = { result: resultItem(result, itemIndex, notices), chunks };
 		} catch (error) {
+			live?.fail((error as Error).message);
 			if (this.continueOnFail()) {
 				outcomes[itemIndex] = { result: errorItem(error as Error, itemIndex), chunks };
 				return;
@@ -75,6 +79,49 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 		for (const chunk of outcome.chunks) chunkItems.push(chunk);
 	}
 	return [results, chunkItems];
+}
+
+/** The caller's live view (Webhook "Streaming" response, Chat Trigger), when n8n offers one. */
+interface LiveStream {
+	begin(): void;
+	text(content: string): void;
+	end(): void;
+	fail(message: string): void;
+}
+
+function liveStreamTo(ctx: IExecuteFunctions, itemIndex: number): LiveStream | undefined {
+	// n8n 1.x has neither method: feature-detect rather than crash.
+	if (typeof ctx.isStreaming !== 'function' || typeof ctx.sendChunk !== 'function' || !ctx.isStreaming()) return undefined;
+	return {
+		begin: () => ctx.sendChunk('begin', itemIndex),
+		text: (content) => ctx.sendChunk('item', itemIndex, content),
+		end: () => ctx.sendChunk('end', itemIndex),
+		fail: (message) => {
+			ctx.sendChunk('error', itemIndex, message);
+			ctx.sendChunk('end', itemIndex);
+		},
+	};
+}
+
+type OnChunk = (chunk: ChatCompletionChunk, info: ChunkInfo) => void;
+
+/** One callback per item that does only the work asked for, since it runs for every chunk. */
+function onChunkFor(chunkItems: INodeExecutionData[] | undefined, live: LiveStream | undefined, itemIndex: number): OnChunk | undefined {
+	const sendText = live
+		? (chunk: ChatCompletionChunk) => {
+				const choice = chunk.choices?.[0];
+				const content = choice && (choice.index ?? 0) === 0 ? choice.delta?.content : undefined;
+				if (content) live.text(content);
+			}
+		: undefined;
+	if (chunkItems && sendText) {
+		return (chunk, info) => {
+			sendText(chunk);
+			chunkItems.push(chunkItem(chunk, itemIndex, info.sequence, info.receivedMs));
+		};
+	}
+	if (chunkItems) return (chunk, info) => chunkItems.push(chunkItem(chunk, itemIndex, info.sequence, info.receivedMs));
+	return sendText;
 }
 
 async function buildBody(ctx: IExecuteFunctions, item: INodeExecutionData, itemIndex: number, options: VisionChatOptions): Promise<IDataObject> {

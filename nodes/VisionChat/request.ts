@@ -22,6 +22,8 @@ export interface VisionChatOptions {
 	timeout?: number;
 	maxRetries?: number;
 	emitChunks?: boolean;
+	streamToCaller?: boolean;
+	concurrency?: number;
 	maxImageSizeMb?: number;
 }
 
