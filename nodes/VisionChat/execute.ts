@@ -36,6 +36,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 	const outcomes: ItemOutcome[] = new Array(items.length);
 	// Without "continue on fail", the first failure ends the node: stop the other requests too.
 	const failFast = new AbortController();
+	let firstFailure: Error | undefined;
 	const signal = cancelSignal ? AbortSignal.any([cancelSignal, failFast.signal]) : failFast.signal;
 
 	const runItem = async (itemIndex: number): Promise<void> => {
@@ -61,16 +62,18 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			outcomes[itemIndex] = { result: resultItem(result, itemIndex, notices), chunks };
 		} catch (error) {
 			live?.fail((error as Error).message);
+			if (failFast.signal.aborted) return; // another item already failed the node
 			if (this.continueOnFail()) {
-				outcomes[itemIndex] = { result: errorItem(error as Error, itemIndex), chunks };
+				outcomes[itemIndex] = { result: errorItem(error as Error, itemIndex, this.getNode().onError === 'continueErrorOutput'), chunks };
 				return;
 			}
+			firstFailure ??= toNodeError(this, error as Error, itemIndex);
 			failFast.abort();
-			throw toNodeError(this, error as Error, itemIndex);
 		}
 	};
 
 	await runAll(items.length, concurrencyOf(this), runItem, () => failFast.signal.aborted);
+	if (firstFailure) throw firstFailure;
 
 	const results: INodeExecutionData[] = [];
 	const chunkItems: INodeExecutionData[] = [];
@@ -147,19 +150,16 @@ function concurrencyOf(ctx: IExecuteFunctions): number {
 	return Number.isFinite(value) && value >= 1 ? Math.floor(value) : 1;
 }
 
-/** A small worker pool: at most `limit` items in flight, started in input order. */
+/** A small worker pool: at most `limit` items in flight, started in input order. `run` never throws. */
 async function runAll(count: number, limit: number, run: (index: number) => Promise<void>, stopped: () => boolean): Promise<void> {
 	let next = 0;
 	const worker = async () => {
 		while (next < count && !stopped()) await run(next++);
 	};
-	const workers = Array.from({ length: Math.min(limit, count) }, worker);
-	const settled = await Promise.allSettled(workers);
-	const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-	if (failure) throw failure.reason;
+	await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
 
-function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): Error {
+function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	const node = ctx.getNode();
 	if (error instanceof InputError) {
@@ -179,6 +179,8 @@ function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): E
 			itemIndex,
 		});
 		if (error.partialText !== undefined) apiError.context.partialText = error.partialText;
+		// n8n swaps messages that mention ECONNRESET & co. for generic ones; ours already say more.
+		apiError.message = error.message;
 		return apiError;
 	}
 	return new NodeOperationError(node, error, { itemIndex });

@@ -42,15 +42,22 @@ export function chunkItem(chunk: ChatCompletionChunk, itemIndex: number, sequenc
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-/** What a failed item yields under "continue on fail": the message, and nothing it received lost. */
-export function errorItem(error: Error, itemIndex: number): INodeExecutionData {
+/**
+ * What a failed item yields under "continue on fail": the message, and nothing it received
+ * lost. n8n's engine sends an item to the node's error output only when its json has no keys
+ * but error/message/details (an `item.error` would make it replace the json with the bare
+ * message), so for the error output the same facts go under `details`.
+ */
+export function errorItem(error: Error, itemIndex: number, forErrorOutput: boolean): INodeExecutionData {
 	const streamError = error as Partial<VisionStreamError> & { description?: string };
-	const json: IDataObject = { error: error.message };
+	const facts: IDataObject = {};
+	if (streamError.httpCode !== undefined) facts.httpCode = streamError.httpCode;
+	if (streamError.serverMessage !== undefined) facts.serverMessage = streamError.serverMessage;
+	if (streamError.partialText !== undefined) facts.partialText = streamError.partialText;
+	facts.chunkCount = streamError.chunkCount ?? 0;
 	const hint = streamError.hint ?? streamError.description;
-	if (hint) json.description = hint;
-	if (streamError.httpCode !== undefined) json.httpCode = streamError.httpCode;
-	if (streamError.serverMessage !== undefined) json.serverMessage = streamError.serverMessage;
-	if (streamError.partialText !== undefined) json.partialText = streamError.partialText;
-	json.chunkCount = streamError.chunkCount ?? 0;
+	const json: IDataObject = forErrorOutput
+		? { error: error.message, ...(hint ? { message: hint } : {}), details: facts }
+		: { error: error.message, ...(hint ? { description: hint } : {}), ...facts };
 	return { json, pairedItem: { item: itemIndex } };
 }
