@@ -86,6 +86,13 @@ export const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Allow Self-Signed Certificates',
+				name: 'allowUnauthorizedCerts',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to accept TLS certificates that cannot be verified, e.g. a private gateway with a self-signed certificate. Leave off for public services.',
+			},
+			{
 				displayName: 'Concurrency',
 				name: 'concurrency',
 				type: 'number',
@@ -99,6 +106,14 @@ export const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description: 'Whether to output every received chunk as an item on the Chunks output. Turn off for long answers you do not need to inspect piece by piece.',
+			},
+			{
+				displayName: 'First Byte Timeout (Ms)',
+				name: 'firstByteTimeout',
+				type: 'number',
+				typeOptions: { minValue: 1000 },
+				default: 600000,
+				description: 'How long to wait for the server to start answering (its response headers), in milliseconds. After that, "Timeout" applies between pieces of data.',
 			},
 			{
 				displayName: 'Frequency Penalty',
@@ -231,6 +246,14 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 1000 },
 				default: 300000,
 				description: 'How long to wait without receiving any data before giving up, in milliseconds. Slow vision models can pause for minutes.',
+			},
+			{
+				displayName: 'Total Timeout (Ms)',
+				name: 'totalTimeout',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Upper limit for one item\'s whole request, retries included, in milliseconds. 0 means no limit: a healthy slow stream may run as long as it keeps sending.',
 			},
 			{
 				displayName: 'Tool Choice',

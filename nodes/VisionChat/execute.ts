@@ -55,7 +55,10 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 				signal,
 				expectedChoices: typeof body.n === 'number' ? body.n : 1,
 				idleTimeoutMs: options.timeout,
+				firstByteTimeoutMs: options.firstByteTimeout,
+				totalTimeoutMs: options.totalTimeout || undefined,
 				maxRetries: options.maxRetries,
+				allowUnauthorizedCerts: options.allowUnauthorizedCerts,
 				onChunk: onChunkFor(emitChunks ? chunks : undefined, live, itemIndex),
 			});
 			live?.end();
@@ -163,7 +166,8 @@ function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): N
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	const node = ctx.getNode();
 	if (error instanceof InputError) {
-		return new NodeOperationError(node, error.message, { itemIndex, description: error.hint });
+		const message = /\bitem \d+\b/.test(error.message) ? error.message : `${error.message} (item ${itemIndex})`;
+		return new NodeOperationError(node, message, { itemIndex, description: error.hint });
 	}
 	if (error instanceof VisionStreamError) {
 		const description = describe(error);

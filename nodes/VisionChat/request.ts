@@ -20,6 +20,9 @@ export interface VisionChatOptions {
 	toolChoice?: string;
 	includeUsage?: boolean;
 	timeout?: number;
+	firstByteTimeout?: number;
+	totalTimeout?: number;
+	allowUnauthorizedCerts?: boolean;
 	maxRetries?: number;
 	emitChunks?: boolean;
 	streamToCaller?: boolean;

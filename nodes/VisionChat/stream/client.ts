@@ -164,7 +164,7 @@ async function attemptOnce(
 	if (response.statusCode < 200 || response.statusCode >= 300) {
 		const text = await readText(response.body, MAX_ERROR_BODY_BYTES);
 		throw new HttpFailure(
-			httpError(response.statusCode, text, contentType, options.url),
+			httpError(response.statusCode, text, contentType, options.url, headerValue(response.headers.location) || undefined),
 			serverRequestedDelayMs(response.headers),
 		);
 	}

@@ -55,7 +55,19 @@ const STATUS_HINTS: Record<number, string> = {
 	504: 'A gateway timed out waiting for the model: try again later',
 };
 
-export function httpError(status: number, body: string, contentType: string, url: string): VisionStreamError {
+export function httpError(status: number, body: string, contentType: string, url: string, location?: string): VisionStreamError {
+	if (status >= 300 && status < 400) {
+		// Redirects are not followed: the Authorization header must never go to another host.
+		const target = location ? new URL(location, url).href : 'another address';
+		return new VisionStreamError(`The server redirected the request (HTTP ${status}) to ${target}`, {
+			kind: 'http',
+			httpCode: status,
+			url,
+			hint: location
+				? `Use the new address as the base URL in the credential (the key is not sent to redirected addresses): ${target.replace(/\/(chat\/completions|models)$/, '')}`
+				: 'Check the base URL in the credential',
+		});
+	}
 	const serverMessage = serverMessageOf(body, contentType);
 	let lead: string;
 	if (status === 401) lead = 'The API key was refused (HTTP 401)';

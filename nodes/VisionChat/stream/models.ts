@@ -4,6 +4,10 @@ import { VisionStreamError, redactSecret } from './errors';
 import { httpError } from './httpErrors';
 import { modelsUrl } from './endpoint';
 
+function headerValue(value: string | string[] | undefined): string {
+	return Array.isArray(value) ? value[0] : (value ?? '');
+}
+
 export interface ModelInfo {
 	id: string;
 	ownedBy?: string;
@@ -44,7 +48,7 @@ export async function listModels(options: ListModelsOptions): Promise<ModelInfo[
 	const text = await response.body.text();
 	const contentType = String(response.headers['content-type'] ?? '');
 	if (response.statusCode < 200 || response.statusCode >= 300) {
-		const failure = httpError(response.statusCode, text, contentType, url);
+		const failure = httpError(response.statusCode, text, contentType, url, headerValue(response.headers.location) || undefined);
 		failure.message = redactSecret(failure.message, options.apiKey);
 		throw failure;
 	}
