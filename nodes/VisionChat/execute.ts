@@ -166,7 +166,7 @@ function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): N
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	const node = ctx.getNode();
 	if (error instanceof InputError) {
-		const message = /\bitem \d+\b/.test(error.message) ? error.message : `${error.message} (item ${itemIndex})`;
+		const message = /\bitem \d+\b/i.test(error.message) ? error.message : `${error.message} (item ${itemIndex})`;
 		return new NodeOperationError(node, message, { itemIndex, description: error.hint });
 	}
 	if (error instanceof VisionStreamError) {
