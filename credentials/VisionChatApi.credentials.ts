@@ -29,6 +29,15 @@ export class VisionChatApi implements ICredentialType {
 			description:
 				'Root of the OpenAI-compatible API, without /chat/completions. Examples: https://api.openai.com/v1, https://openrouter.ai/api/v1, http://localhost:11434/v1 (Ollama), http://localhost:1234/v1 (LM Studio).',
 		},
+		{
+			displayName: 'Custom Headers',
+			name: 'customHeaders',
+			type: 'string',
+			typeOptions: { rows: 3 },
+			default: '',
+			placeholder: 'HTTP-Referer: https://my-company.example\nX-Title: Invoice reader',
+			description: 'Extra headers sent with every request, one "Name: Value" per line. For example OpenRouter\'s HTTP-Referer and X-Title, or a relay\'s own header. Like the key, they are never sent to another host.',
+		},
 	];
 
 	// Used by n8n's own requests (the model list); the node's streaming client sends the same header.

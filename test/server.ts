@@ -21,6 +21,8 @@ export interface TestServer {
 	baseUrl: string;
 	port: number;
 	requests: RecordedRequest[];
+	/** Any other GET path answered with this handler (image downloads, redirects, login pages). */
+	serve(path: string, handler: Handler): void;
 	/** Answer chat requests whose model is `model` (or any, with '*') with this handler. */
 	route(model: string, handler: Handler): void;
 	reset(): void;
@@ -30,6 +32,7 @@ export interface TestServer {
 
 export async function startTestServer(): Promise<TestServer> {
 	const routes = new Map<string, Handler>();
+	const files = new Map<string, Handler>();
 	const requests: RecordedRequest[] = [];
 	const sockets = new Set<import('node:net').Socket>();
 	const state = { models: ['gpt-4o', 'claude-sonnet-4-20250514', 'llava:13b', 'qwen-vl-max'] };
@@ -76,6 +79,8 @@ export async function startTestServer(): Promise<TestServer> {
 			res.end(JSON.stringify({ object: 'list', data: state.models.map((id) => ({ id, object: 'model', owned_by: 'test' })) }));
 			return;
 		}
+		const file = files.get(req.path);
+		if (req.method === 'GET' && file) return file(req, res);
 		if (req.method === 'POST' && /\/chat\/completions$/.test(req.path.split('?')[0])) {
 			const handler = routes.get(req.json?.model) ?? routes.get('*') ?? streamText(['Hello', ' from', ' the test server.']);
 			return handler(req, res);
@@ -99,8 +104,12 @@ export async function startTestServer(): Promise<TestServer> {
 		route(model, handler) {
 			routes.set(model, handler);
 		},
+		serve(path, handler) {
+			files.set(path, handler);
+		},
 		reset() {
 			routes.clear();
+			files.clear();
 			requests.length = 0;
 		},
 		close: () =>

@@ -45,6 +45,7 @@ export const properties: INodeProperties[] = [
 		options: [
 			{ name: 'Binary File', value: 'binary', description: 'Images attached to the input item (e.g. from a form upload, an email attachment or Read File)' },
 			{ name: 'Image URL', value: 'url', description: 'Public http(s) URLs or data: URLs, e.g. from a previous node' },
+			{ name: 'Base64 Text', value: 'base64', description: 'A base64 string or data: URL held in a field of the input item' },
 			{ name: 'None', value: 'none', description: 'Text only, no image' },
 		],
 	},
@@ -55,7 +56,7 @@ export const properties: INodeProperties[] = [
 		default: 'data',
 		required: true,
 		placeholder: 'e.g. data or data, attachment_0',
-		description: 'Name of the binary property holding the image. Separate several names with commas to send several images in one message.',
+		description: 'Name of the binary property holding the image. Separate several names with commas to send several images in one message, or enter * to send every image on the item.',
 		displayOptions: { show: { imageInput: ['binary'] } },
 	},
 	{
@@ -68,6 +69,16 @@ export const properties: INodeProperties[] = [
 		placeholder: 'e.g. https://example.com/photo.jpg',
 		description: 'One or more image URLs (http, https or data:), separated by commas or new lines',
 		displayOptions: { show: { imageInput: ['url'] } },
+	},
+	{
+		displayName: 'Base64 Image',
+		name: 'base64Image',
+		type: 'string',
+		default: '={{ $json.image }}',
+		required: true,
+		placeholder: 'e.g. {{ $json.image }}',
+		description: 'The image as base64 text or a data: URL, usually an expression pointing at a field of the input item. Whitespace is ignored; the type is read from the bytes.',
+		displayOptions: { show: { imageInput: ['base64'] } },
 	},
 	{
 		displayName: 'System Prompt',
@@ -101,11 +112,26 @@ export const properties: INodeProperties[] = [
 				description: 'How many items are sent at once. Results keep the input order.',
 			},
 			{
+				displayName: 'Download Images',
+				name: 'downloadImages',
+				type: 'boolean',
+				default: false,
+				description: 'Whether n8n downloads http(s) image URLs itself and sends them inline, for private URLs or providers that cannot fetch images. Size-limited by "Max Image Size (MB)".',
+				displayOptions: { show: { '/imageInput': ['url'] } },
+			},
+			{
 				displayName: 'Emit Chunks',
 				name: 'emitChunks',
 				type: 'boolean',
 				default: true,
 				description: 'Whether to output every received chunk as an item on the Chunks output. Turn off for long answers you do not need to inspect piece by piece.',
+			},
+			{
+				displayName: 'Extra Body',
+				name: 'extraBody',
+				type: 'json',
+				default: '{}',
+				description: 'Provider-specific fields merged into the request, e.g. {"top_k": 40}, {"reasoning_effort": "low"} or OpenRouter\'s {"provider": {...}}. Cannot set model, messages or stream.',
 			},
 			{
 				displayName: 'First Byte Timeout (Ms)',
@@ -136,6 +162,17 @@ export const properties: INodeProperties[] = [
 				],
 			},
 			{
+				displayName: 'Image URL Format',
+				name: 'imageUrlFormat',
+				type: 'options',
+				default: 'object',
+				description: 'How each image is written in the request. Some local servers only accept the bare string form.',
+				options: [
+					{ name: 'Object {url, detail} (OpenAI)', value: 'object' },
+					{ name: 'Bare String', value: 'string' },
+				],
+			},
+			{
 				displayName: 'Include Usage',
 				name: 'includeUsage',
 				type: 'boolean',
@@ -149,6 +186,13 @@ export const properties: INodeProperties[] = [
 				default: '{\n  "type": "object",\n  "properties": {\n    "description": { "type": "string" }\n  },\n  "required": ["description"],\n  "additionalProperties": false\n}',
 				description: 'The JSON schema the answer must follow. Either a schema, or {"name", "schema", "strict"} as the API takes it.',
 				displayOptions: { show: { responseFormat: ['json_schema'] } },
+			},
+			{
+				displayName: 'Keep Input Data',
+				name: 'keepInput',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to carry the input item\'s fields and binary files into the Result item, e.g. to save the image next to its description',
 			},
 			{
 				displayName: 'Logit Bias',
@@ -180,6 +224,17 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 1024,
 				description: 'The maximum number of tokens to generate (sent as max_tokens)',
+			},
+			{
+				displayName: 'Max Tokens Field',
+				name: 'maxTokensField',
+				type: 'options',
+				default: 'max_tokens',
+				description: 'The name "Max Tokens" is sent under. Newer OpenAI models refuse max_tokens and need max_completion_tokens.',
+				options: [
+					{ name: 'Max_tokens', value: 'max_tokens' },
+					{ name: 'Max_completion_tokens', value: 'max_completion_tokens' },
+				],
 			},
 			{
 				displayName: 'Number of Answers (N)',

@@ -1,17 +1,18 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, type JsonObject } from 'n8n-workflow';
 import { streamChatCompletion, type ChunkInfo } from './stream/client';
 import type { ChatCompletionChunk } from './stream/types';
 import { chatCompletionsUrl, normaliseApiKey, sendsKeyInClear } from './stream/endpoint';
 import { VisionStreamError } from './stream/errors';
-import { readBinaryImages, parseImageUrls } from './images';
+import { prepareRequest } from './itemRequest';
 import { InputError } from './inputError';
 import { chunkItem, errorItem, resultItem } from './items';
-import { buildChatRequest, type ImageSource, type VisionChatOptions } from './request';
+import type { VisionChatOptions } from './request';
 
 interface VisionChatCredential {
 	apiKey: string;
 	baseUrl: string;
+	customHeaders?: string;
 }
 
 interface ItemOutcome {
@@ -31,6 +32,12 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 		throw new NodeOperationError(this.getNode(), (error as Error).message);
 	}
 	const notices = sendsKeyInClear(url) ? [`The base URL ${url} is plain http to another host: the API key travels unencrypted`] : [];
+	let headers: Record<string, string>;
+	try {
+		headers = parseHeaderLines(credentials.customHeaders ?? '');
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), (error as Error).message, { description: 'Fix "Custom Headers" in the credential: one "Name: Value" per line' });
+	}
 	const cancelSignal = this.getExecutionCancelSignal?.();
 
 	const outcomes: ItemOutcome[] = new Array(items.length);
@@ -46,23 +53,35 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			const options = this.getNodeParameter('options', itemIndex, {}) as VisionChatOptions;
 			live = options.streamToCaller !== false ? liveStreamTo(this, itemIndex) : undefined;
 			live?.begin();
-			const body = await buildBody(this, items[itemIndex], itemIndex, options);
+			const { body, notes } = await prepareRequest(this, items[itemIndex], itemIndex, options, signal);
 			const emitChunks = options.emitChunks !== false;
-			const result = await streamChatCompletion({
-				url,
-				apiKey,
-				body,
-				signal,
-				expectedChoices: typeof body.n === 'number' ? body.n : 1,
-				idleTimeoutMs: options.timeout,
-				firstByteTimeoutMs: options.firstByteTimeout,
-				totalTimeoutMs: options.totalTimeout || undefined,
-				maxRetries: options.maxRetries,
-				allowUnauthorizedCerts: options.allowUnauthorizedCerts,
-				onChunk: onChunkFor(emitChunks ? chunks : undefined, live, itemIndex),
-			});
+			const send = () =>
+				streamChatCompletion({
+					url,
+					apiKey,
+					body,
+					headers,
+					signal,
+					expectedChoices: typeof body.n === 'number' ? body.n : 1,
+					idleTimeoutMs: options.timeout,
+					firstByteTimeoutMs: options.firstByteTimeout,
+					totalTimeoutMs: options.totalTimeout || undefined,
+					maxRetries: options.maxRetries,
+					allowUnauthorizedCerts: options.allowUnauthorizedCerts,
+					onChunk: onChunkFor(emitChunks ? chunks : undefined, live, itemIndex),
+				});
+			let result = await send().catch((error: Error) => error);
+			if (result instanceof Error) {
+				if (!body.stream_options || !rejectsStreamOptions(result)) throw result;
+				// Some providers refuse stream_options outright: ask once more without usage.
+				delete body.stream_options;
+				notes.push(`The server refused stream_options (${result.message}); sent again without it, so usage is absent`);
+				result = await send();
+			}
 			live?.end();
-			outcomes[itemIndex] = { result: resultItem(result, itemIndex, notices), chunks };
+			const item = resultItem(result, itemIndex, [...notices, ...notes]);
+			if (options.keepInput) keepInputData(item, items[itemIndex]);
+			outcomes[itemIndex] = { result: item, chunks };
 		} catch (error) {
 			live?.fail((error as Error).message);
 			if (failFast.signal.aborted) return; // another item already failed the node
@@ -130,21 +149,28 @@ function onChunkFor(chunkItems: INodeExecutionData[] | undefined, live: LiveStre
 	return sendText;
 }
 
-async function buildBody(ctx: IExecuteFunctions, item: INodeExecutionData, itemIndex: number, options: VisionChatOptions): Promise<IDataObject> {
-	const model = ctx.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string;
-	const prompt = ctx.getNodeParameter('prompt', itemIndex, '') as string;
-	const systemPrompt = ctx.getNodeParameter('systemPrompt', itemIndex, '') as string;
-	const imageInput = ctx.getNodeParameter('imageInput', itemIndex, 'binary') as string;
-	let images: ImageSource[] = [];
-	if (imageInput === 'binary') {
-		const names = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
-		const maxBytes = (options.maxImageSizeMb ?? 20) * 1048576;
-		images = await readBinaryImages(ctx, item, itemIndex, names, maxBytes);
-	} else if (imageInput === 'url') {
-		images = parseImageUrls(ctx.getNodeParameter('imageUrls', itemIndex, ''));
-		if (images.length === 0) throw new InputError('"Image URLs" is empty', 'Enter at least one image URL, or switch "Image Input" to None');
+function rejectsStreamOptions(error: unknown): boolean {
+	if (!(error instanceof VisionStreamError) || (error.httpCode !== 400 && error.httpCode !== 422)) return false;
+	return /stream_options|include_usage|extra (inputs|fields)/i.test(error.message);
+}
+
+function keepInputData(result: INodeExecutionData, input: INodeExecutionData): void {
+	result.json = { ...input.json, ...result.json };
+	if (input.binary) result.binary = input.binary;
+}
+
+/** "Name: Value" lines from the credential; the node's own Authorization always wins. */
+export function parseHeaderLines(text: string): Record<string, string> {
+	const headers: Record<string, string> = {};
+	for (const line of text.split(/\r?\n/)) {
+		if (!line.trim()) continue;
+		const colon = line.indexOf(':');
+		const name = colon > 0 ? line.slice(0, colon).trim() : '';
+		if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new Error(`The custom header line "${line.trim()}" is not "Name: Value"`);
+		if (/^(authorization|content-type|content-length|host)$/i.test(name)) throw new Error(`The custom header "${name}" is set by the node and cannot be overridden`);
+		headers[name.toLowerCase()] = line.slice(colon + 1).trim();
 	}
-	return buildChatRequest({ model: String(model ?? ''), prompt, systemPrompt, images, options }) as IDataObject;
+	return headers;
 }
 
 function concurrencyOf(ctx: IExecuteFunctions): number {

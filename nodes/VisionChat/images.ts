@@ -1,8 +1,15 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { InlineImage } from './stream/body';
+import { downloadImage } from './stream/download';
 import { sniffType } from './imageType';
 import { InputError } from './inputError';
 import type { ImageSource } from './request';
+
+export interface GatheredImages {
+	images: ImageSource[];
+	/** Things the user should know about, reported as `warnings` on the result. */
+	notes: string[];
+}
 
 function splitUrls(value: string): string[] {
 	// A data: URL contains a comma of its own, so split only where a new URL starts.
@@ -34,9 +41,25 @@ function shorten(text: string): string {
 	return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+
+/** Checks that bytes are an image and wraps them for the request body. */
+function inlineImage(bytes: Buffer, what: string, declaredType: string | undefined): InlineImage {
+	const sniffed = sniffType(bytes);
+	if (!sniffed?.isImage) {
+		const found = sniffed?.mimeType ?? (declaredType && declaredType !== 'application/octet-stream' ? `${declaredType} (declared)` : 'unknown');
+		throw new InputError(
+			`${what} is not an image (type found: ${found})`,
+			'Send PNG, JPEG, GIF or WebP images. Convert other files to an image first (e.g. with the Edit Image node).',
+		);
+	}
+	return new InlineImage(sniffed.mimeType, bytes);
+}
+
 /**
  * Reads the named binary properties of an item with n8n's helpers (memory, filesystem or
- * S3 binary modes alike) and checks that each really is an image.
+ * S3 binary modes alike) and checks that each really is an image. `*` takes every image
+ * binary on the item and notes the ones skipped.
  */
 export async function readBinaryImages(
 	ctx: IExecuteFunctions,
@@ -44,14 +67,21 @@ export async function readBinaryImages(
 	itemIndex: number,
 	propertyNames: string,
 	maxBytes: number,
-): Promise<ImageSource[]> {
-	const names = propertyNames
-		.split(',')
-		.map((name) => name.trim())
-		.filter(Boolean);
-	if (names.length === 0) throw new InputError('"Binary Property" is empty', 'Enter the name of the binary property holding the image, usually "data"');
+): Promise<GatheredImages> {
 	const available = Object.keys(item.binary ?? {});
+	const all = propertyNames.trim() === '*';
+	const names = all
+		? available
+		: propertyNames
+				.split(',')
+				.map((name) => name.trim())
+				.filter(Boolean);
+	if (!all && names.length === 0) throw new InputError('"Binary Property" is empty', 'Enter the name of the binary property holding the image, usually "data"');
+	if (names.length === 0) {
+		throw new InputError(`Item ${itemIndex} has no binary data`, 'Put a node that outputs a file (Form Trigger, Read File, HTTP Request with file response...) before this one');
+	}
 	const images: ImageSource[] = [];
+	const notes: string[] = [];
 	for (const name of names) {
 		const binary = item.binary?.[name];
 		if (!binary) {
@@ -64,30 +94,57 @@ export async function readBinaryImages(
 		}
 		if (maxBytes > 0) {
 			// Refuse oversized files before reading them into memory.
-			const size = binary.id
-				? (await ctx.helpers.getBinaryMetadata(binary.id)).fileSize
-				: Math.floor((binary.data.length * 3) / 4);
-			if (size > maxBytes) throw tooLarge(name, itemIndex, size, maxBytes);
+			const size = binary.id ? (await ctx.helpers.getBinaryMetadata(binary.id)).fileSize : Math.floor((binary.data.length * 3) / 4);
+			if (size > maxBytes) {
+				throw new InputError(
+					`Binary property "${name}" of item ${itemIndex} is ${mb(size)}, over the ${mb(maxBytes)} limit`,
+					'Resize the image first (e.g. with the Edit Image node), or raise "Max Image Size (MB)" if your provider accepts larger images',
+				);
+			}
 		}
 		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, name);
-		if (maxBytes > 0 && bytes.length > maxBytes) throw tooLarge(name, itemIndex, bytes.length, maxBytes);
-		const sniffed = sniffType(bytes);
-		if (!sniffed?.isImage) {
-			const found = sniffed?.mimeType ?? (binary.mimeType && binary.mimeType !== 'application/octet-stream' ? `${binary.mimeType} (declared)` : 'unknown');
-			throw new InputError(
-				`Binary property "${name}" of item ${itemIndex} is not an image (type found: ${found}${binary.fileName ? `, file ${binary.fileName}` : ''})`,
-				'Send PNG, JPEG, GIF or WebP images. Convert other files to an image first (e.g. with the Edit Image node).',
-			);
+		const what = `Binary property "${name}" of item ${itemIndex}${binary.fileName ? ` (file ${binary.fileName})` : ''}`;
+		if (all && !sniffType(bytes)?.isImage) {
+			notes.push(`Skipped binary property "${name}"${binary.fileName ? ` (${binary.fileName})` : ''}: not an image`);
+			continue;
 		}
-		images.push(new InlineImage(sniffed.mimeType, bytes));
+		images.push(inlineImage(bytes, what, binary.mimeType));
 	}
-	return images;
+	if (all && images.length === 0) {
+		throw new InputError(`None of the binary properties of item ${itemIndex} is an image (${names.join(', ')})`, 'Send PNG, JPEG, GIF or WebP images');
+	}
+	return { images, notes };
 }
 
-function tooLarge(name: string, itemIndex: number, size: number, maxBytes: number): InputError {
-	const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
-	return new InputError(
-		`Binary property "${name}" of item ${itemIndex} is ${mb(size)}, over the ${mb(maxBytes)} limit`,
-		'Resize the image first (e.g. with the Edit Image node), or raise "Max Image Size (MB)" if your provider accepts larger images',
-	);
+/** A base64 string or data: URL from a field of the item, as upstream APIs often hand images over. */
+export function parseBase64Image(value: unknown, itemIndex: number, maxBytes: number): InlineImage {
+	if (typeof value !== 'string' || !value.trim()) {
+		throw new InputError(`"Base64 Image" of item ${itemIndex} is empty`, 'Map it to a field holding a base64 string or a data: URL, e.g. {{ $json.image }}');
+	}
+	const text = value.trim();
+	const match = /^data:([^;,]*)(;base64)?,(.*)$/is.exec(text);
+	const payload = (match ? match[3] : text).replace(/\s+/g, '');
+	if (match && !match[2]) throw new InputError(`The data URL of item ${itemIndex} is not base64-encoded`, 'Use a data URL of the form data:image/png;base64,...');
+	if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(payload) || payload.length % 4 === 1) {
+		throw new InputError(`"Base64 Image" of item ${itemIndex} is not valid base64`, 'Map it to a field holding only the base64 text (or a data: URL), without quotes or JSON around it');
+	}
+	const size = Math.floor((payload.length * 3) / 4);
+	if (maxBytes > 0 && size > maxBytes) {
+		throw new InputError(`"Base64 Image" of item ${itemIndex} is ${mb(size)}, over the ${mb(maxBytes)} limit`, 'Use a smaller image, or raise "Max Image Size (MB)"');
+	}
+	return inlineImage(Buffer.from(payload, 'base64'), `"Base64 Image" of item ${itemIndex}`, match?.[1]);
+}
+
+/** Downloads http(s) URLs in n8n and sends them inline; data: URLs pass through. */
+export async function inlineUrls(urls: string[], itemIndex: number, maxBytes: number, signal: AbortSignal | undefined): Promise<ImageSource[]> {
+	const images: ImageSource[] = [];
+	for (const url of urls) {
+		if (url.startsWith('data:')) {
+			images.push(url);
+			continue;
+		}
+		const { bytes, contentType } = await downloadImage(url, { maxBytes: maxBytes || Number.MAX_SAFE_INTEGER, timeoutMs: 30_000, maxRedirects: 5, signal });
+		images.push(inlineImage(bytes, `The download of ${shorten(url)} (item ${itemIndex})`, contentType.split(';')[0]));
+	}
+	return images;
 }

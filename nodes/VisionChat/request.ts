@@ -28,6 +28,11 @@ export interface VisionChatOptions {
 	streamToCaller?: boolean;
 	concurrency?: number;
 	maxImageSizeMb?: number;
+	maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+	imageUrlFormat?: 'object' | 'string';
+	extraBody?: string | object;
+	downloadImages?: boolean;
+	keepInput?: boolean;
 }
 
 export type ImageSource = string | InlineImage;
@@ -53,6 +58,11 @@ export function buildChatRequest(input: ChatRequestInput): Record<string, unknow
 	const content: Array<Record<string, unknown>> = [];
 	if (prompt.trim()) content.push({ type: 'text', text: prompt });
 	for (const image of input.images) {
+		// Some local servers only take the bare string form; it cannot carry `detail`.
+		if (options.imageUrlFormat === 'string') {
+			content.push({ type: 'image_url', image_url: image });
+			continue;
+		}
 		const imageUrl: Record<string, unknown> = { url: image };
 		if (options.detail !== undefined) imageUrl.detail = options.detail;
 		content.push({ type: 'image_url', image_url: imageUrl });
@@ -67,7 +77,7 @@ export function buildChatRequest(input: ChatRequestInput): Record<string, unknow
 	setNumber(body, 'top_p', options.topP, 'Top P', 0, 1);
 	setInteger(body, 'n', options.n, 'Number of Answers (N)', 1, 128);
 	if (options.stop !== undefined && options.stop !== '') body.stop = parseStop(options.stop);
-	setInteger(body, 'max_tokens', options.maxTokens, 'Max Tokens', 1, Number.MAX_SAFE_INTEGER);
+	setInteger(body, options.maxTokensField ?? 'max_tokens', options.maxTokens, 'Max Tokens', 1, Number.MAX_SAFE_INTEGER);
 	setNumber(body, 'presence_penalty', options.presencePenalty, 'Presence Penalty', -2, 2);
 	setNumber(body, 'frequency_penalty', options.frequencyPenalty, 'Frequency Penalty', -2, 2);
 	if (options.logitBias !== undefined) {
@@ -85,7 +95,25 @@ export function buildChatRequest(input: ChatRequestInput): Record<string, unknow
 	}
 	if (options.toolChoice !== undefined && options.toolChoice !== '') body.tool_choice = toolChoice(options.toolChoice);
 	if (options.includeUsage) body.stream_options = { include_usage: true };
+	if (options.extraBody !== undefined) mergeExtraBody(body, options.extraBody);
 	return body;
+}
+
+/** Keys the node owns: overriding them from Extra Body would silently break the request. */
+const OWNED_KEYS = ['model', 'messages', 'stream'];
+
+function mergeExtraBody(body: Record<string, unknown>, extraBody: string | object): void {
+	const extra = parseJson(extraBody, 'Extra Body', 'a JSON object such as {"top_k": 40}');
+	if (extra === undefined) return;
+	if (!isPlainObject(extra)) throw new InputError('"Extra Body" must be a JSON object', 'Enter a JSON object such as {"top_k": 40}');
+	const owned = Object.keys(extra).filter((key) => OWNED_KEYS.includes(key));
+	if (owned.length > 0) {
+		throw new InputError(
+			`"Extra Body" may not set ${owned.map((key) => `"${key}"`).join(', ')}`,
+			'Set the model with "Model" and the messages with "Prompt", "System Prompt" and the images; the node always streams',
+		);
+	}
+	Object.assign(body, extra);
 }
 
 function setNumber(body: Record<string, unknown>, key: string, value: number | undefined, label: string, min: number, max: number): void {

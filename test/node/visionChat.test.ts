@@ -130,7 +130,7 @@ describe('the node in the engine', () => {
 		server.route('*', streamText(['fine']));
 		const { error } = await run({}, items);
 		expect(error?.constructor.name).toBe('NodeOperationError');
-		expect(error?.message).toBe('Binary property "data" of item 1 is not an image (type found: application/pdf, file invoice.pdf)');
+		expect(error?.message).toBe('Binary property "data" of item 1 (file invoice.pdf) is not an image (type found: application/pdf)');
 		expect((error as any).description).toMatch(/PNG, JPEG, GIF or WebP/);
 	});
 

@@ -1,0 +1,40 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { inlineUrls, parseBase64Image, parseImageUrls, readBinaryImages } from './images';
+import { InputError } from './inputError';
+import { buildChatRequest, type ImageSource, type VisionChatOptions } from './request';
+
+export interface PreparedRequest {
+	body: IDataObject;
+	notes: string[];
+}
+
+/** One item's parameters and images -> the request body. Images are read here, per item, so memory stays bounded. */
+export async function prepareRequest(
+	ctx: IExecuteFunctions,
+	item: INodeExecutionData,
+	itemIndex: number,
+	options: VisionChatOptions,
+	signal: AbortSignal,
+): Promise<PreparedRequest> {
+	const model = ctx.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string;
+	const prompt = ctx.getNodeParameter('prompt', itemIndex, '') as string;
+	const systemPrompt = ctx.getNodeParameter('systemPrompt', itemIndex, '') as string;
+	const imageInput = ctx.getNodeParameter('imageInput', itemIndex, 'binary') as string;
+	const maxBytes = (options.maxImageSizeMb ?? 20) * 1048576;
+	let images: ImageSource[] = [];
+	const notes: string[] = [];
+	if (imageInput === 'binary') {
+		const names = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
+		const gathered = await readBinaryImages(ctx, item, itemIndex, names, maxBytes);
+		images = gathered.images;
+		notes.push(...gathered.notes);
+	} else if (imageInput === 'url') {
+		const urls = parseImageUrls(ctx.getNodeParameter('imageUrls', itemIndex, ''));
+		if (urls.length === 0) throw new InputError('"Image URLs" is empty', 'Enter at least one image URL, or switch "Image Input" to None');
+		images = options.downloadImages ? await inlineUrls(urls, itemIndex, maxBytes, signal) : urls;
+	} else if (imageInput === 'base64') {
+		images = [parseBase64Image(ctx.getNodeParameter('base64Image', itemIndex, ''), itemIndex, maxBytes)];
+	}
+	const body = buildChatRequest({ model: String(model ?? ''), prompt, systemPrompt, images, options }) as IDataObject;
+	return { body, notes };
+}
