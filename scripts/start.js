@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm start`: a real n8n 2.41.1 with this package's nodes loaded, on http://localhost:5678.
+ *
+ *   1. ensureDeps   npm ci when node_modules is missing or older than package-lock.json
+ *   2. ensureBuilt  npm run build when sources are newer than dist/.build-stamp
+ *   3. ensureN8n    n8n@2.41.1 in ~/.cache/n8n-nodes-vision-stream/n8n-2.41.1 (once, ~3 min)
+ *   4. stage dist/ as a custom extension and point N8N_CUSTOM_EXTENSIONS at it
+ *      (nodes then have the type CUSTOM.<name>, e.g. CUSTOM.visionChat)
+ *   5. with VISION_API_KEY set: import a `visionChatApi` credential and examples/*.json
+ *   6. n8n start, wait for /healthz and /healthz/readiness, print the URL
+ *
+ * Environment:
+ *   N8N_PORT                  port (default 5678); N8N_RUNNERS_BROKER_PORT (default port + 1)
+ *   VISION_API_KEY            create/refresh the credential "Vision Chat API (from VISION_API_KEY)"
+ *   VISION_BASE_URL           its base URL (default https://www.kkiai.com/v1)
+ *   VISION_FORCE_IMPORT=1     import again even if key, URL and examples did not change
+ *   VISION_SKIP_BUILD=1       do not run the build (start with whatever dist/ holds)
+ *   VISION_N8N_HOME           where n8n is installed; VISION_N8N_USER_FOLDER: n8n's user folder
+ *   XDG_CACHE_HOME            base of the default cache folder (~/.cache)
+ *   Any other N8N_* variable is passed through to n8n.
+ *
+ * Ctrl-C / SIGTERM is forwarded once to n8n, which shuts down gracefully; a second Ctrl-C kills it.
+ *
+ * Offline, n8n logs "getaddrinfo ENOTFOUND api.n8n.io" (its MCP-registry refresh) with a stack
+ * trace once per start. Harmless; N8N_DISABLED_MODULES=mcp-registry npm start silences it.
+ */
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+const { spawn } = require('child_process');
+const env = require('./n8n-env');
+
+const ROOT = env.ROOT;
+const CREDENTIAL_TYPE = 'visionChatApi';
+const CREDENTIAL_ID = 'visionChatApiEnv'; // n8n ids are 16 characters
+const CREDENTIAL_NAME = 'Vision Chat API (from VISION_API_KEY)';
+const DEFAULT_BASE_URL = 'https://www.kkiai.com/v1';
+const PKG_NAME = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name;
+
+const log = env.log;
+const secs = (t) => ((Date.now() - t) / 1000).toFixed(1);
+
+function userFolder() {
+	return process.env.VISION_N8N_USER_FOLDER
+		? path.resolve(process.env.VISION_N8N_USER_FOLDER)
+		: path.join(env.cacheDir(), 'user');
+}
+
+/** A 16-character n8n-style id derived from a string, so re-imports overwrite instead of duplicating. */
+function stableId(seed) {
+	const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+	const bytes = crypto.createHash('sha256').update(seed).digest();
+	let id = '';
+	for (let i = 0; i < 16; i++) id += alphabet[bytes[i] % alphabet.length];
+	return id;
+}
+
+/** Reads examples/*.json, points Vision Chat credentials at CREDENTIAL_ID and node types at CUSTOM.*. */
+function loadExamples() {
+	const dir = path.join(ROOT, 'examples');
+	if (!fs.existsSync(dir)) return [];
+	const workflows = [];
+	for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+		let parsed;
+		try {
+			parsed = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+		} catch (e) {
+			log(`warning: skipping examples/${file}: ${e.message}`);
+			continue;
+		}
+		const list = Array.isArray(parsed) ? parsed : [parsed];
+		list.forEach((wf, i) => {
+			if (!wf || typeof wf !== 'object' || !Array.isArray(wf.nodes) || !wf.connections) {
+				log(`warning: skipping examples/${file}${list.length > 1 ? `[${i}]` : ''}: not a workflow (needs nodes and connections)`);
+				return;
+			}
+			if (!wf.id) wf.id = stableId(`${PKG_NAME}/examples/${file}#${i}`);
+			if (!wf.name) wf.name = path.basename(file, '.json');
+			for (const node of wf.nodes) {
+				// Installed as a community package the type is "<package>.<node>"; loaded from
+				// N8N_CUSTOM_EXTENSIONS it is "CUSTOM.<node>".
+				if (typeof node.type === 'string' && node.type.startsWith(`${PKG_NAME}.`))
+					node.type = `CUSTOM.${node.type.slice(PKG_NAME.length + 1)}`;
+				const ours = typeof node.type === 'string' && /^CUSTOM\.visionChat/.test(node.type);
+				if ((node.credentials && node.credentials[CREDENTIAL_TYPE]) || (ours && !node.credentials))
+					node.credentials = { ...node.credentials, [CREDENTIAL_TYPE]: { id: CREDENTIAL_ID, name: CREDENTIAL_NAME } };
+			}
+			workflows.push({ file, workflow: wf });
+		});
+	}
+	return workflows;
+}
+
+/** n8n import:credentials and import:workflow, skipped when nothing changed since the last run. */
+async function importFromEnv(n8n, spawnEnv, folder) {
+	const apiKey = process.env.VISION_API_KEY;
+	if (!apiKey) {
+		log('VISION_API_KEY is not set: no credential or example workflows imported');
+		return;
+	}
+	const baseUrl = process.env.VISION_BASE_URL || DEFAULT_BASE_URL;
+	const examples = loadExamples();
+	const credential = {
+		id: CREDENTIAL_ID,
+		name: CREDENTIAL_NAME,
+		type: CREDENTIAL_TYPE,
+		data: { apiKey, baseUrl }, // plain: import:credentials encrypts it with the instance key
+	};
+	const hash = crypto
+		.createHash('sha256')
+		.update(JSON.stringify({ v: 1, credential, examples: examples.map((e) => e.workflow) }))
+		.digest('hex');
+	const stampFile = path.join(folder, '.vision-import-stamp');
+	const db = path.join(folder, '.n8n', 'database.sqlite');
+	if (
+		!process.env.VISION_FORCE_IMPORT &&
+		fs.existsSync(db) &&
+		fs.existsSync(stampFile) &&
+		fs.readFileSync(stampFile, 'utf8').trim() === hash
+	) {
+		log(`credential "${CREDENTIAL_NAME}" and ${examples.length} example workflow(s) already imported (VISION_FORCE_IMPORT=1 to redo)`);
+		return;
+	}
+
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vision-import-'));
+	fs.chmodSync(tmp, 0o700);
+	try {
+		const t0 = Date.now();
+		const credFile = path.join(tmp, 'credentials.json');
+		fs.writeFileSync(credFile, JSON.stringify([credential], null, 2), { mode: 0o600 });
+		log(`importing credential "${CREDENTIAL_NAME}" (id ${CREDENTIAL_ID}, base URL ${baseUrl})`);
+		await env.run(n8n.node, [n8n.n8nMain, 'import:credentials', `--input=${credFile}`], { env: spawnEnv });
+		log(`credential imported in ${secs(t0)} s`);
+
+		if (examples.length) {
+			const t1 = Date.now();
+			const wfFile = path.join(tmp, 'workflows.json');
+			fs.writeFileSync(wfFile, JSON.stringify(examples.map((e) => e.workflow), null, 2), { mode: 0o600 });
+			log(`importing ${examples.length} example workflow(s): ${examples.map((e) => `${e.file} (id ${e.workflow.id})`).join(', ')}`);
+			await env.run(n8n.node, [n8n.n8nMain, 'import:workflow', `--input=${wfFile}`], { env: spawnEnv });
+			log(`workflows imported in ${secs(t1)} s`);
+		} else {
+			log('no examples/*.json to import');
+		}
+		fs.writeFileSync(stampFile, hash + '\n');
+	} finally {
+		fs.rmSync(tmp, { recursive: true, force: true });
+	}
+}
+
+async function main() {
+	const tStart = Date.now();
+	const port = Number(process.env.N8N_PORT || 5678);
+	const brokerPort = Number(process.env.N8N_RUNNERS_BROKER_PORT || port + 1);
+
+	await env.ensureDeps(ROOT);
+	if (process.env.VISION_SKIP_BUILD) log('VISION_SKIP_BUILD is set: not building');
+	else {
+		try {
+			await env.ensureBuilt(ROOT);
+		} catch (e) {
+			throw new Error(`${e.message}. Fix the errors above, or run the last build as it is: VISION_SKIP_BUILD=1 npm start`);
+		}
+	}
+	const n8n = await env.ensureN8n(ROOT);
+
+	for (const p of [port, brokerPort]) {
+		if (await env.portInUse(p)) {
+			throw new Error(
+				`port ${p} is already in use (another n8n?). Stop it, or pick other ports: N8N_PORT=5700 N8N_RUNNERS_BROKER_PORT=5701 npm start`,
+			);
+		}
+	}
+
+	const folder = userFolder();
+	fs.mkdirSync(folder, { recursive: true });
+	// Staged beside n8n's own data (<folder>/.n8n), so instances with their own user folders do not share it.
+	const { extensionsDir, packageDir, hasDist } = env.stageExtension(ROOT, path.join(folder, 'vision-stage'));
+	if (hasDist) log(`nodes from ${path.join(ROOT, 'dist')} staged in ${packageDir} (type CUSTOM.<node>)`);
+	else log(`warning: ${path.join(ROOT, 'dist')} does not exist; n8n starts without this package's nodes`);
+	const spawnEnv = env.n8nEnv({ userFolder: folder, port, brokerPort, extensionsDir });
+
+	await importFromEnv(n8n, spawnEnv, folder);
+
+	log(`starting n8n ${env.N8N_VERSION} on ${n8n.node} (user folder ${folder})`);
+	const tN8n = Date.now();
+	// Own process group: a terminal Ctrl-C reaches only this script, which forwards it once.
+	// (n8n handles SIGINT with process.once; a second SIGINT would kill it mid-shutdown.)
+	const child = spawn(n8n.node, [n8n.n8nMain, 'start'], {
+		env: spawnEnv,
+		stdio: 'inherit',
+		detached: process.platform !== 'win32',
+	});
+
+	let stopping = null;
+	let unhealthy = false;
+	const stop = (signal) => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		if (!stopping) {
+			stopping = Date.now();
+			log(`${signal}: stopping n8n (pid ${child.pid}) gracefully…`);
+			try {
+				child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
+			} catch {}
+		} else {
+			log(`${signal} again: killing n8n (pid ${child.pid})`);
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {
+				try {
+					child.kill('SIGKILL');
+				} catch {}
+			}
+		}
+	};
+	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => stop(sig));
+	// Never leave a detached n8n behind if this script dies of an exception.
+	process.on('exit', () => {
+		if (child.exitCode === null && child.signalCode === null) {
+			try {
+				process.kill(-child.pid, 'SIGTERM');
+			} catch {}
+		}
+	});
+
+	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+
+	try {
+		await env.waitForHealth(port, 180000, { child, path: '/healthz' });
+		const tHealth = secs(tN8n);
+		await env.waitForHealth(port, 180000, { child, path: '/healthz/readiness' });
+		log(`n8n is ready: http://localhost:${port}/  (/healthz after ${tHealth} s, ready after ${secs(tN8n)} s; whole start ${secs(tStart)} s)`);
+		if (hasDist) log(`the Vision Chat node is in the nodes panel as "CUSTOM.visionChat"; Ctrl-C stops n8n`);
+	} catch (e) {
+		if (!stopping) {
+			unhealthy = true;
+			log(`n8n did not become healthy: ${e.message}`);
+			stop('SIGTERM');
+		}
+	}
+
+	const { code, signal } = await exited;
+	if (stopping) log(`n8n stopped (${signal ? `signal ${signal}` : `exit code ${code}`}) ${secs(stopping)} s after the signal`);
+	else log(`n8n exited (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+	const clean = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';
+	process.exitCode = stopping && clean && !unhealthy ? 0 : code || 1;
+}
+
+if (require.main === module) {
+	main().catch((err) => {
+		log(`start failed: ${err.message}`);
+		process.exitCode = 1;
+	});
+}
+
+module.exports = { main, importFromEnv, loadExamples, CREDENTIAL_ID, CREDENTIAL_NAME, CREDENTIAL_TYPE };
