@@ -11,7 +11,8 @@ export class VisionChat implements INodeType {
 		icon: { light: 'file:visionChat.svg', dark: 'file:visionChat.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["model"].cachedResultName || $parameter["model"].value || $parameter["model"]}}',
+		subtitle:
+			'={{ ($parameter["model"].cachedResultName || $parameter["model"].value || $parameter["model"]) + " · " + ({ binary: "image file", url: "image URL", base64: "base64 image", none: "text only" })[$parameter["imageInput"]] }}',
 		description: 'Ask any OpenAI-compatible vision model about images and get the answer streamed',
 		defaults: { name: 'Vision Chat' },
 		usableAsTool: true,

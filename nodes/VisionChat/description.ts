@@ -124,7 +124,7 @@ export const properties: INodeProperties[] = [
 				name: 'emitChunks',
 				type: 'boolean',
 				default: true,
-				description: 'Whether to output every received chunk as an item on the Chunks output. Turn off for long answers you do not need to inspect piece by piece.',
+				description: 'Whether to output every received chunk as an item on the Chunks output. A long answer is hundreds of chunks, each stored as an item in the execution: turn this off when you only need the text.',
 			},
 			{
 				displayName: 'Extra Body',
@@ -154,7 +154,7 @@ export const properties: INodeProperties[] = [
 				name: 'detail',
 				type: 'options',
 				default: 'auto',
-				description: 'How closely the model looks at the images. Low is faster and cheaper.',
+				description: 'How closely the model looks at the images. Low uses a fixed small number of tokens per image and is fastest; High tiles the image and can cost several times more.',
 				options: [
 					{ name: 'Auto', value: 'auto' },
 					{ name: 'Low', value: 'low' },
@@ -242,7 +242,7 @@ export const properties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 128 },
 				default: 1,
-				description: 'How many alternative answers to generate. Each is in the choices of the result.',
+				description: 'How many alternative answers to generate. Each is in the choices of the result; the cost of the answer is multiplied by this number.',
 			},
 			{
 				displayName: 'Presence Penalty',
