@@ -53,7 +53,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			const options = this.getNodeParameter('options', itemIndex, {}) as VisionChatOptions;
 			live = options.streamToCaller !== false ? liveStreamTo(this, itemIndex) : undefined;
 			live?.begin();
-			const { body, notes } = await prepareRequest(this, items[itemIndex], itemIndex, options, signal);
+			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, options, signal);
 			const emitChunks = options.emitChunks !== false;
 			const send = () =>
 				streamChatCompletion({
@@ -80,6 +80,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			}
 			live?.end();
 			const item = resultItem(result, itemIndex, [...notices, ...notes]);
+			if (imageSizes) item.json.imageSizes = imageSizes;
 			if (options.keepInput) keepInputData(item, items[itemIndex]);
 			outcomes[itemIndex] = { result: item, chunks };
 		} catch (error) {

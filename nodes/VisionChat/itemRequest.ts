@@ -2,10 +2,14 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { inlineUrls, parseBase64Image, parseImageUrls, readBinaryImages } from './images';
 import { InputError } from './inputError';
 import { buildChatRequest, type ImageSource, type VisionChatOptions } from './request';
+import { InlineImage } from './stream/body';
+import { resizeImage, resizeRequested, type ResizeOptions } from './resize';
 
 export interface PreparedRequest {
 	body: IDataObject;
 	notes: string[];
+	/** Bytes before and after resizing, per inline image, when resizing is on. */
+	imageSizes?: IDataObject[];
 }
 
 /** One item's parameters and images -> the request body. Images are read here, per item, so memory stays bounded. */
@@ -35,6 +39,21 @@ export async function prepareRequest(
 	} else if (imageInput === 'base64') {
 		images = [parseBase64Image(ctx.getNodeParameter('base64Image', itemIndex, ''), itemIndex, maxBytes)];
 	}
+	let imageSizes: IDataObject[] | undefined;
+	const resize: ResizeOptions = { maxEdge: options.resizeMaxEdge ?? 0, format: options.reencodeFormat ?? 'keep', quality: options.reencodeQuality ?? 85 };
+	if (resizeRequested(resize)) {
+		imageSizes = [];
+		// One at a time: a decoded 20 MB photo is large, several at once would be larger.
+		for (let i = 0; i < images.length; i++) {
+			const image = images[i];
+			if (!(image instanceof InlineImage)) continue;
+			const outcome = await resizeImage(image, resize);
+			images[i] = outcome.image;
+			const size: IDataObject = { bytesBefore: outcome.bytesBefore, bytesAfter: outcome.bytesAfter, resized: outcome.resized };
+			if (outcome.note) size.note = outcome.note;
+			imageSizes.push(size);
+		}
+	}
 	const body = buildChatRequest({ model: String(model ?? ''), prompt, systemPrompt, images, options }) as IDataObject;
-	return { body, notes };
+	return { body, notes, imageSizes };
 }

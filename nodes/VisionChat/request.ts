@@ -33,6 +33,9 @@ export interface VisionChatOptions {
 	extraBody?: string | object;
 	downloadImages?: boolean;
 	keepInput?: boolean;
+	resizeMaxEdge?: number;
+	reencodeFormat?: 'keep' | 'jpeg' | 'webp';
+	reencodeQuality?: number;
 }
 
 export type ImageSource = string | InlineImage;

@@ -1,5 +1,6 @@
 /** Relay differences and image sources: each switch checked against the body the server received. */
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import sharp from 'sharp';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
 import { binaryItem, PDF, PNG_1x1 } from '../fixtures';
 import { jsonAnswer, sequence, startTestServer, streamText, type TestServer } from '../server';
@@ -158,3 +159,28 @@ describe('image sources', () => {
 	});
 });
 
+
+describe('resizing before upload', () => {
+	it('downscales and re-encodes a large image, and reports the bytes before and after', async () => {
+		const big = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: { r: 200, g: 60, b: 30 } } })
+			.png()
+			.toBuffer();
+		const { outputs } = await run({ options: { resizeMaxEdge: 1000, reencodeFormat: 'jpeg', reencodeQuality: 80 } }, [
+			binaryItem({}, { data: { bytes: big, fileName: 'big.png' } }),
+		]);
+		const url: string = lastBody().messages[0].content[1].image_url.url;
+		expect(url.startsWith('data:image/jpeg;base64,')).toBe(true);
+		const sent = Buffer.from(url.split(',')[1], 'base64');
+		const meta = await sharp(sent).metadata();
+		expect([meta.width, meta.height, meta.format]).toEqual([1000, 667, 'jpeg']);
+		expect(outputs[0][0].json.imageSizes).toEqual([
+			{ bytesBefore: big.length, bytesAfter: sent.length, resized: true, note: `3000×2000 PNG → 1000×667 JPEG, ${big.length} → ${sent.length} bytes` },
+		]);
+	});
+
+	it('leaves images alone when resizing is off', async () => {
+		const { outputs } = await run({}, [binaryItem({}, { data: { bytes: PNG_1x1 } })]);
+		expect(outputs[0][0].json).not.toHaveProperty('imageSizes');
+		expect(lastBody().messages[0].content[1].image_url.url).toBe(`data:image/png;base64,${pngBase64}`);
+	});
+});
