@@ -5,7 +5,7 @@
  * CommonJS, Node built-ins only; loads on Node 20 and Node 24.
  *
  *   ensureDeps(root)        -> Promise<void>   npm ci / npm install when node_modules is stale
- *   ensureBuilt(root)       -> Promise<boolean> npm run build when sources are newer than dist/.build-stamp
+ *   ensureBuilt(root)       -> Promise<boolean> npm run build when sources are newer than the last build (node_modules/.cache/vision-build-stamp)
  *   ensureN8n([root])       -> Promise<{ n8nBin, n8nMain, node, home }>
  *   stageExtension([root, stageDir]) -> { extensionsDir, packageDir, hasDist }
  *                           copy of dist/ laid out as n8n installs packages; use extensionsDir as
@@ -208,10 +208,11 @@ function buildInputs(root) {
 
 /**
  * npm run build when any of nodes/, credentials/, index.ts, tsconfig*.json, gulpfile.js is
- * newer than dist/.build-stamp. Returns true when it built. Rejects when the build fails.
+ * newer than the last build (node_modules/.cache/vision-build-stamp). Returns true when it built. Rejects when the build fails.
  */
 async function ensureBuilt(root = ROOT) {
-	const stamp = path.join(root, 'dist', '.build-stamp');
+	// Outside dist/, so it never ships in the package; npm ci wipes it, forcing a fresh build.
+	const stamp = path.join(root, 'node_modules', '.cache', 'vision-build-stamp');
 	const stampTime = mtimeMs(stamp);
 	let newest = { mtime: -1, file: null };
 	for (const p of buildInputs(root)) {
@@ -222,7 +223,7 @@ async function ensureBuilt(root = ROOT) {
 
 	const why =
 		stampTime < 0
-			? 'dist/.build-stamp is missing'
+			? 'no build stamp yet'
 			: `${path.relative(root, newest.file) || newest.file} changed since the last build`;
 	log(`${why}: running npm run build`);
 	const t0 = Date.now();

@@ -4,7 +4,7 @@
  * `npm start`: a real n8n 2.41.1 with this package's nodes loaded, on http://localhost:5678.
  *
  *   1. ensureDeps   npm ci when node_modules is missing or older than package-lock.json
- *   2. ensureBuilt  npm run build when sources are newer than dist/.build-stamp
+ *   2. ensureBuilt  npm run build when sources are newer than the last build
  *   3. ensureN8n    n8n@2.41.1 in ~/.cache/n8n-nodes-vision-stream/n8n-2.41.1 (once, ~3 min)
  *   4. stage dist/ as a custom extension and point N8N_CUSTOM_EXTENSIONS at it
  *      (nodes then have the type CUSTOM.<name>, e.g. CUSTOM.visionChat)

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { InlineImage } from './stream/body';
 import { downloadImage } from './stream/download';
 import { sniffType } from './imageType';
@@ -68,7 +68,8 @@ export async function readBinaryImages(
 	propertyNames: string,
 	maxBytes: number,
 ): Promise<GatheredImages> {
-	const available = Object.keys(item.binary ?? {});
+	const files = binaryFilesOf(item);
+	const available = Object.keys(files);
 	const all = propertyNames.trim() === '*';
 	const names = all
 		? available
@@ -83,7 +84,7 @@ export async function readBinaryImages(
 	const images: ImageSource[] = [];
 	const notes: string[] = [];
 	for (const name of names) {
-		const binary = item.binary?.[name];
+		const binary = files[name] ?? binaryAtPath(item.json, name);
 		if (!binary) {
 			throw new InputError(
 				`Item ${itemIndex} has no binary property "${name}"`,
@@ -102,7 +103,8 @@ export async function readBinaryImages(
 				);
 			}
 		}
-		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, name);
+		// By name where n8n 1.x and 2.x both take it; the object itself for n8n 2.x's combined mode.
+		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, item.binary?.[name] ? name : binary);
 		const what = `Binary property "${name}" of item ${itemIndex}${binary.fileName ? ` (file ${binary.fileName})` : ''}`;
 		if (all && !sniffType(bytes)?.isImage) {
 			notes.push(`Skipped binary property "${name}"${binary.fileName ? ` (${binary.fileName})` : ''}: not an image`);
@@ -114,6 +116,34 @@ export async function readBinaryImages(
 		throw new InputError(`None of the binary properties of item ${itemIndex} is an image (${names.join(', ')})`, 'Send PNG, JPEG, GIF or WebP images');
 	}
 	return { images, notes };
+}
+
+function isBinaryData(value: unknown): value is IBinaryData {
+	const candidate = value as IBinaryData | undefined;
+	return typeof candidate === 'object' && candidate !== null && typeof candidate.mimeType === 'string' && (typeof candidate.data === 'string' || typeof candidate.id === 'string');
+}
+
+/**
+ * The item's files by name: `item.binary` (n8n's usual "separate" mode) and `json._files`
+ * (n8n 2.x's "combined" binary mode, where files travel inside the JSON).
+ */
+function binaryFilesOf(item: INodeExecutionData): Record<string, IBinaryData> {
+	const files: Record<string, IBinaryData> = {};
+	const combined = (item.json as IDataObject | undefined)?._files;
+	if (combined && typeof combined === 'object') {
+		for (const [name, value] of Object.entries(combined)) if (isBinaryData(value)) files[name] = value;
+	}
+	return Object.assign(files, item.binary ?? {});
+}
+
+/** In combined mode a file may sit anywhere in the JSON: `photo` or `attachments.0`. */
+function binaryAtPath(json: IDataObject, path: string): IBinaryData | undefined {
+	let value: unknown = json;
+	for (const key of path.split('.')) {
+		if (value === null || typeof value !== 'object') return undefined;
+		value = (value as Record<string, unknown>)[key];
+	}
+	return isBinaryData(value) ? value : undefined;
 }
 
 /** A base64 string or data: URL from a field of the item, as upstream APIs often hand images over. */

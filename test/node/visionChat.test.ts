@@ -134,6 +134,15 @@ describe('the node in the engine', () => {
 		expect((error as any).description).toMatch(/PNG, JPEG, GIF or WebP/);
 	});
 
+	it('finds files in json._files, where n8n 2.x\'s combined binary mode keeps them', async () => {
+		server.route('*', streamText(['combined']));
+		const file = { data: PNG_1x1.toString('base64'), mimeType: 'application/octet-stream', fileName: 'x.png' };
+		const { outputs, error } = await run({}, [{ json: { _files: { data: file } } }]);
+		expect(error).toBeUndefined();
+		expect(outputs[0][0].json.text).toBe('combined');
+		expect(server.requests[0].json.messages[0].content[1].image_url.url).toBe(`data:image/png;base64,${PNG_1x1.toString('base64')}`);
+	});
+
 	it('names the missing binary property and lists the ones the item has', async () => {
 		const { error } = await run({ binaryPropertyName: 'photo' }, [pngItem()]);
 		expect(error?.message).toBe('Item 0 has no binary property "photo"');
