@@ -305,7 +305,7 @@ async function runSuite({ root, n8n, env: envLib, port, brokerPort }) {
 		section('n8n 2.x "combined" binary mode (workflow setting binaryMode: combined)');
 		const combRun = await n8nRun('n8n execute combined-binary-mode workflow', ['execute', `--id=${wf.IDS.combined}`, '--rawOutput']);
 		const comb = safeParse(combRun);
-		r.knownIssue('Vision Chat reads the image a Read Files node put under json._files.data', () => {
+		r.check('Vision Chat reads the image a Read Files node put under json._files.data', () => {
 			assert.ok(comb, `no execution JSON:\n${tail(combRun.stdout + combRun.stderr, 10)}`);
 			const error = comb.data.resultData.error;
 			if (comb.status !== 'success') throw new Error(`the run failed: ${error && error.message}${error && error.description ? ` (${error.description})` : ''}`);
