@@ -118,13 +118,19 @@ interface LiveStream {
 function liveStreamTo(ctx: IExecuteFunctions, itemIndex: number): LiveStream | undefined {
 	// n8n 1.x has neither method: feature-detect rather than crash.
 	if (typeof ctx.isStreaming !== 'function' || typeof ctx.sendChunk !== 'function' || !ctx.isStreaming()) return undefined;
+	// In queue mode each chunk is a Redis write that may return a promise; a lost chunk must
+	// not become an unhandled rejection, nor stop the answer.
+	const send = (type: 'begin' | 'item' | 'end' | 'error', content?: string) => {
+		const sent: unknown = ctx.sendChunk(type, itemIndex, content);
+		if (sent instanceof Promise) sent.catch(() => undefined);
+	};
 	return {
-		begin: () => ctx.sendChunk('begin', itemIndex),
-		text: (content) => ctx.sendChunk('item', itemIndex, content),
-		end: () => ctx.sendChunk('end', itemIndex),
+		begin: () => send('begin'),
+		text: (content) => send('item', content),
+		end: () => send('end'),
 		fail: (message) => {
-			ctx.sendChunk('error', itemIndex, message);
-			ctx.sendChunk('end', itemIndex);
+			send('error', message);
+			send('end');
 		},
 	};
 }
