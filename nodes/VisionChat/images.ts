@@ -95,7 +95,7 @@ export async function readBinaryImages(
 		}
 		if (maxBytes > 0) {
 			// Refuse oversized files before reading them into memory.
-			const size = binary.id ? (await ctx.helpers.getBinaryMetadata(binary.id)).fileSize : Math.floor((binary.data.length * 3) / 4);
+			const size = binary.id ? (await ctx.helpers.getBinaryMetadata(binary.id)).fileSize : Buffer.byteLength(binary.data, 'base64');
 			if (size > maxBytes) {
 				throw new InputError(
 					`Binary property "${name}" of item ${itemIndex} is ${mb(size)}, over the ${mb(maxBytes)} limit`,
@@ -103,20 +103,28 @@ export async function readBinaryImages(
 				);
 			}
 		}
-		// By name where n8n 1.x and 2.x both take it; the object itself for n8n 2.x's combined mode.
-		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, item.binary?.[name] ? name : binary);
 		const what = `Binary property "${name}" of item ${itemIndex}${binary.fileName ? ` (file ${binary.fileName})` : ''}`;
+		// In-memory binary data is base64 already: send that text as is instead of decoding
+		// 20 MB only to encode it again. Stored data (filesystem, S3, database) has an id.
+		const inMemory = !binary.id && BASE64_TEXT.test(binary.data);
+		const head = inMemory ? Buffer.from(binary.data.slice(0, 64), 'base64') : undefined;
+		// By name where n8n 1.x and 2.x both take it; the object itself for n8n 2.x's combined mode.
+		const bytes = head ?? (await ctx.helpers.getBinaryDataBuffer(itemIndex, item.binary?.[name] ? name : binary));
 		if (all && !sniffType(bytes)?.isImage) {
 			notes.push(`Skipped binary property "${name}"${binary.fileName ? ` (${binary.fileName})` : ''}: not an image`);
 			continue;
 		}
-		images.push(inlineImage(bytes, what, binary.mimeType));
+		const image = inlineImage(bytes, what, binary.mimeType);
+		images.push(inMemory ? new InlineImage(image.mimeType, { base64: binary.data }) : image);
 	}
 	if (all && images.length === 0) {
 		throw new InputError(`None of the binary properties of item ${itemIndex} is an image (${names.join(', ')})`, 'Send PNG, JPEG, GIF or WebP images');
 	}
 	return { images, notes };
 }
+
+/** Plain base64 with nothing a JSON string would need escaped. */
+const BASE64_TEXT = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isBinaryData(value: unknown): value is IBinaryData {
 	const candidate = value as IBinaryData | undefined;

@@ -54,6 +54,14 @@ describe('bad input gets a clear error before anything is sent', () => {
 		expect(server.requests).toHaveLength(0);
 	});
 
+	it('an image of exactly the limit is accepted (base64 padding does not count)', async () => {
+		server.route('*', streamText(['fits']));
+		const exact = Buffer.concat([PNG_1x1, Buffer.alloc(1048576 - PNG_1x1.length)]);
+		const { outputs, error } = await run({ options: { maxImageSizeMb: 1 } }, [binaryItem({}, { data: { bytes: exact } })]);
+		expect(error).toBeUndefined();
+		expect(outputs[0][0].json.text).toBe('fits');
+	});
+
 	it('the size limit also holds for filesystem binary data, read from its metadata', async () => {
 		const big = Buffer.concat([PNG_1x1, Buffer.alloc(2 * 1048576)]);
 		const { error } = await run({ options: { maxImageSizeMb: 1 } }, [binaryItem({}, { data: { bytes: big } })], { binaryMode: 'filesystem' });
