@@ -150,6 +150,14 @@ export const properties: INodeProperties[] = [
 				description: 'Positive values make the model less likely to repeat the same words (-2 to 2)',
 			},
 			{
+				displayName: 'Group Chunks (Ms)',
+				name: 'groupChunksMs',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Merge the chunks received within this many milliseconds into one Chunks item (text joined per choice). 0 = one item per chunk, exactly as received. 250–1000 keeps long answers from storing thousands of items.',
+			},
+			{
 				displayName: 'Image Detail',
 				name: 'detail',
 				type: 'options',

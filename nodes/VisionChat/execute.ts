@@ -6,6 +6,7 @@ import { chatCompletionsUrl, normaliseApiKey, sendsKeyInClear } from './stream/e
 import { VisionStreamError } from './stream/errors';
 import { prepareRequest } from './itemRequest';
 import { InputError } from './inputError';
+import { ChunkGrouper } from './chunkGroups';
 import { chunkItem, errorItem, resultItem } from './items';
 import type { VisionChatOptions } from './request';
 
@@ -48,6 +49,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 
 	const runItem = async (itemIndex: number): Promise<void> => {
 		const chunks: INodeExecutionData[] = [];
+		const grouperRef: { grouper?: ChunkGrouper } = {};
 		let live: LiveStream | undefined;
 		try {
 			const options = this.getNodeParameter('options', itemIndex, {}) as VisionChatOptions;
@@ -68,7 +70,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 					totalTimeoutMs: options.totalTimeout || undefined,
 					maxRetries: options.maxRetries,
 					allowUnauthorizedCerts: options.allowUnauthorizedCerts,
-					onChunk: onChunkFor(emitChunks ? chunks : undefined, live, itemIndex),
+					onChunk: onChunkFor(emitChunks ? chunkSink(chunks, itemIndex, options.groupChunksMs ?? 0, grouperRef) : undefined, live),
 				});
 			let result = await send().catch((error: Error) => error);
 			if (result instanceof Error) {
@@ -78,12 +80,14 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 				notes.push(`The server refused stream_options (${result.message}); sent again without it, so usage is absent`);
 				result = await send();
 			}
+			grouperRef.grouper?.flush();
 			live?.end();
 			const item = resultItem(result, itemIndex, [...notices, ...notes]);
 			if (imageSizes) item.json.imageSizes = imageSizes;
 			if (options.keepInput) keepInputData(item, items[itemIndex]);
 			outcomes[itemIndex] = { result: item, chunks };
 		} catch (error) {
+			grouperRef.grouper?.flush();
 			live?.fail((error as Error).message);
 			if (failFast.signal.aborted) return; // another item already failed the node
 			if (this.continueOnFail()) {
@@ -137,23 +141,28 @@ function liveStreamTo(ctx: IExecuteFunctions, itemIndex: number): LiveStream | u
 
 type OnChunk = (chunk: ChatCompletionChunk, info: ChunkInfo) => void;
 
-/** One callback per item that does only the work asked for, since it runs for every chunk. */
-function onChunkFor(chunkItems: INodeExecutionData[] | undefined, live: LiveStream | undefined, itemIndex: number): OnChunk | undefined {
-	const sendText = live
-		? (chunk: ChatCompletionChunk) => {
-				const choice = chunk.choices?.[0];
-				const content = choice && (choice.index ?? 0) === 0 ? choice.delta?.content : undefined;
-				if (content) live.text(content);
-			}
-		: undefined;
-	if (chunkItems && sendText) {
-		return (chunk, info) => {
-			sendText(chunk);
-			chunkItems.push(chunkItem(chunk, itemIndex, info.sequence, info.receivedMs));
-		};
+/** Where chunk items go: one per chunk, or merged per time window when grouping is on. */
+function chunkSink(out: INodeExecutionData[], itemIndex: number, groupMs: number, ref: { grouper?: ChunkGrouper }): OnChunk {
+	if (groupMs > 0) {
+		const grouper = (ref.grouper = new ChunkGrouper(groupMs, itemIndex, out));
+		return (chunk, info) => grouper.add(chunk, info.sequence, info.receivedMs);
 	}
-	if (chunkItems) return (chunk, info) => chunkItems.push(chunkItem(chunk, itemIndex, info.sequence, info.receivedMs));
-	return sendText;
+	return (chunk, info) => out.push(chunkItem(chunk, itemIndex, info.sequence, info.receivedMs));
+}
+
+/** One callback per item that does only the work asked for, since it runs for every chunk. */
+function onChunkFor(emit: OnChunk | undefined, live: LiveStream | undefined): OnChunk | undefined {
+	if (!live) return emit;
+	const sendText = (chunk: ChatCompletionChunk) => {
+		const choice = chunk.choices?.[0];
+		const content = choice && (choice.index ?? 0) === 0 ? choice.delta?.content : undefined;
+		if (content) live.text(content);
+	};
+	if (!emit) return sendText;
+	return (chunk, info) => {
+		sendText(chunk);
+		emit(chunk, info);
+	};
 }
 
 function rejectsStreamOptions(error: unknown): boolean {

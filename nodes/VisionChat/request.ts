@@ -25,6 +25,7 @@ export interface VisionChatOptions {
 	allowUnauthorizedCerts?: boolean;
 	maxRetries?: number;
 	emitChunks?: boolean;
+	groupChunksMs?: number;
 	streamToCaller?: boolean;
 	concurrency?: number;
 	maxImageSizeMb?: number;

@@ -267,3 +267,21 @@ describe('the node in the engine', () => {
 		]);
 	});
 });
+
+describe('grouped chunk items', () => {
+	it('merges the chunks of each time window into one item, text joined, nothing lost', async () => {
+		const pieces = Array.from({ length: 12 }, (_, i) => `w${i} `);
+		server.route('*', streamText(pieces, 25));
+		const { outputs } = await run({ imageInput: 'none', options: { groupChunksMs: 100 } }, [{ json: {} }]);
+		const groups = outputs[1];
+		expect(outputs[0][0].json.text).toBe(pieces.join(''));
+		expect(groups.length).toBeGreaterThanOrEqual(2);
+		expect(groups.length).toBeLessThan(8);
+		expect(groups.map((g) => (g.json.choices as any[])[0].delta.content).join('')).toBe(pieces.join(''));
+		expect(groups.reduce((n, g) => n + (g.json.chunkCount as number), 0)).toBe(14);
+		expect(groups[0].json).toMatchObject({ object: 'chat.completion.chunk.group', sequence: 0, itemIndex: 0, model: 'test-model' });
+		expect(groups.at(-1)!.json).toMatchObject({ sequenceEnd: 13 });
+		expect((groups.at(-1)!.json.choices as any[])[0].finish_reason).toBe('stop');
+		expect(groups.every((g) => (g.pairedItem as { item: number }).item === 0)).toBe(true);
+	});
+});

@@ -1,0 +1,76 @@
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { ChatCompletionChunk, ToolCallDelta } from './stream/types';
+
+interface GroupChoice {
+	index: number;
+	content: string[];
+	reasoning: string[];
+	toolCalls: ToolCallDelta[];
+	finishReason: string | null;
+}
+
+/**
+ * Merges the chunks received within a time window into one Chunks item, so a long answer
+ * stores tens of items instead of thousands. Text pieces are joined per choice; tool call
+ * deltas are kept in order; the window's first and last sequence and times are recorded.
+ */
+export class ChunkGrouper {
+	private group: { first: ChatCompletionChunk; choices: GroupChoice[]; usage?: unknown; from: number; to: number; fromMs: number; toMs: number } | undefined;
+
+	constructor(
+		private readonly windowMs: number,
+		private readonly itemIndex: number,
+		private readonly out: INodeExecutionData[],
+	) {}
+
+	add(chunk: ChatCompletionChunk, sequence: number, receivedMs: number): void {
+		if (this.group && receivedMs - this.group.fromMs > this.windowMs) this.flush();
+		const group = (this.group ??= { first: chunk, choices: [], from: sequence, to: sequence, fromMs: receivedMs, toMs: receivedMs });
+		group.to = sequence;
+		group.toMs = receivedMs;
+		if (chunk.usage) group.usage = chunk.usage;
+		for (const choice of chunk.choices ?? []) {
+			const index = choice.index ?? 0;
+			const target = group.choices.find((c) => c.index === index) ?? pushChoice(group.choices, index);
+			const delta = choice.delta;
+			if (delta?.content) target.content.push(delta.content);
+			const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+			if (reasoning) target.reasoning.push(reasoning);
+			if (delta?.tool_calls) target.toolCalls.push(...delta.tool_calls);
+			if (choice.finish_reason) target.finishReason = choice.finish_reason;
+		}
+	}
+
+	flush(): void {
+		const group = this.group;
+		if (!group) return;
+		this.group = undefined;
+		const json: IDataObject = {
+			id: group.first.id ?? null,
+			object: 'chat.completion.chunk.group',
+			created: group.first.created ?? null,
+			model: group.first.model ?? null,
+			system_fingerprint: group.first.system_fingerprint ?? null,
+			choices: group.choices.map((choice) => {
+				const delta: IDataObject = { content: choice.content.join('') };
+				if (choice.reasoning.length > 0) delta.reasoning_content = choice.reasoning.join('');
+				if (choice.toolCalls.length > 0) delta.tool_calls = choice.toolCalls as IDataObject[];
+				return { index: choice.index, delta, finish_reason: choice.finishReason };
+			}),
+		};
+		if (group.usage) json.usage = group.usage as IDataObject;
+		json.sequence = group.from;
+		json.sequenceEnd = group.to;
+		json.chunkCount = group.to - group.from + 1;
+		json.receivedMs = Math.round(group.fromMs * 10) / 10;
+		json.receivedEndMs = Math.round(group.toMs * 10) / 10;
+		json.itemIndex = this.itemIndex;
+		this.out.push({ json, pairedItem: { item: this.itemIndex } });
+	}
+}
+
+function pushChoice(choices: GroupChoice[], index: number): GroupChoice {
+	const choice: GroupChoice = { index, content: [], reasoning: [], toolCalls: [], finishReason: null };
+	choices.push(choice);
+	return choice;
+}
