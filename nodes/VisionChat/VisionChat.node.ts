@@ -12,7 +12,7 @@ export class VisionChat implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle:
-			'={{ ($parameter["model"].cachedResultName || $parameter["model"].value || $parameter["model"]) + " · " + ({ binary: "image file", url: "image URL", base64: "base64 image", none: "text only" })[$parameter["imageInput"]] }}',
+			'={{ ($parameter["model"].cachedResultName || $parameter["model"].value || $parameter["model"]) + ({ binary: "", url: " · URL", base64: " · base64", none: " · text" })[$parameter["imageInput"]] }}',
 		description: 'Ask any OpenAI-compatible vision model about images and get the answer streamed',
 		defaults: { name: 'Vision Chat' },
 		usableAsTool: true,

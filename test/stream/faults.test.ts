@@ -187,3 +187,12 @@ describe('redirects and secrets', () => {
 		}
 	});
 });
+
+describe('404s', () => {
+	it('a 404 about the model says the model is unknown, not that the URL is wrong', async () => {
+		server.route('*', jsonAnswer(404, { error: { message: 'The model `no-such-vision-model` does not exist', code: 'model_not_found' } }));
+		const error = await failure(run());
+		expect(error.message).toBe('The server does not know this model (HTTP 404): The model `no-such-vision-model` does not exist (model_not_found)');
+		expect(error.hint).toMatch(/From List/);
+	});
+});

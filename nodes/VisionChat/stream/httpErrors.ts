@@ -69,8 +69,11 @@ export function httpError(status: number, body: string, contentType: string, url
 		});
 	}
 	const serverMessage = serverMessageOf(body, contentType);
+	// A 404 that talks about the model comes from a server that is there but lacks the model.
+	const unknownModel = status === 404 && /model/i.test(serverMessage);
 	let lead: string;
 	if (status === 401) lead = 'The API key was refused (HTTP 401)';
+	else if (unknownModel) lead = 'The server does not know this model (HTTP 404)';
 	else if (status === 404) lead = `Nothing found at ${url} (HTTP 404)`;
 	else lead = `The server answered HTTP ${status}`;
 	return new VisionStreamError(`${lead}: ${serverMessage}`, {
@@ -78,6 +81,8 @@ export function httpError(status: number, body: string, contentType: string, url
 		httpCode: status,
 		serverMessage,
 		url,
-		hint: STATUS_HINTS[status] ?? (status >= 500 ? 'The server failed: try again later' : undefined),
+		hint: unknownModel
+			? 'Pick a model the server offers under Model → From List, or check the model ID'
+			: (STATUS_HINTS[status] ?? (status >= 500 ? 'The server failed: try again later' : undefined)),
 	});
 }
