@@ -471,6 +471,47 @@ function stageExtension(root = ROOT, stageDir = path.join(cacheDir(), 'dev')) {
 	return { extensionsDir, packageDir, hasDist };
 }
 
+/**
+ * Lays the built package out as n8n's Community Nodes installer does, inside a user folder:
+ *
+ *   <userFolder>/.n8n/nodes/package.json                          lists the package
+ *   <userFolder>/.n8n/nodes/node_modules/<pkg>/package.json       dev/peer/optional deps stripped
+ *   <userFolder>/.n8n/nodes/node_modules/<pkg>/dist/              copy of <root>/dist
+ *   <userFolder>/.n8n/nodes/node_modules/<pkg>/node_modules/<dep> symlink to <root>/node_modules/<dep>
+ *
+ * n8n scans that folder at every start, so the node gets its real type
+ * "<package>.<node>" and behaves as for users: n8n then also tests the credential on save,
+ * which it does not do for N8N_CUSTOM_EXTENSIONS. Copy, not symlink: see stageExtension.
+ * Returns { packageDir, hasDist }.
+ */
+function installAsCommunityPackage(root = ROOT, userFolder) {
+	const pkg = readJson(path.join(root, 'package.json'));
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	const packageDir = path.join(nodesDir, 'node_modules', pkg.name);
+	const distSrc = path.join(root, 'dist');
+	const hasDist = exists(distSrc);
+	fs.rmSync(packageDir, { recursive: true, force: true });
+	fs.mkdirSync(packageDir, { recursive: true });
+	const { devDependencies, peerDependencies, optionalDependencies, scripts, ...installed } = pkg;
+	fs.writeFileSync(path.join(packageDir, 'package.json'), JSON.stringify(installed, null, 2) + '\n');
+	if (hasDist) fs.cpSync(distSrc, path.join(packageDir, 'dist'), { recursive: true });
+	for (const dep of Object.keys(pkg.dependencies || {})) {
+		const target = path.join(root, 'node_modules', dep);
+		if (!exists(target)) {
+			log(`warning: dependency ${dep} is not installed in ${root}/node_modules`);
+			continue;
+		}
+		const link = path.join(packageDir, 'node_modules', dep);
+		fs.mkdirSync(path.dirname(link), { recursive: true });
+		fs.symlinkSync(target, link, IS_WIN ? 'junction' : 'dir');
+	}
+	const manifest = path.join(nodesDir, 'package.json');
+	const list = readJson(manifest) || { name: 'installed-nodes', private: true, dependencies: {} };
+	list.dependencies = { ...list.dependencies, [pkg.name]: pkg.version };
+	fs.writeFileSync(manifest, JSON.stringify(list, null, 2) + '\n');
+	return { packageDir, hasDist };
+}
+
 // ---------------------------------------------------------------- env + health
 
 /**
@@ -576,6 +617,7 @@ module.exports = {
 	ensureBuilt,
 	ensureN8n,
 	stageExtension,
+	installAsCommunityPackage,
 	n8nEnv,
 	portInUse,
 	waitForHealth,

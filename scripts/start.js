@@ -6,8 +6,8 @@
  *   1. ensureDeps   npm ci when node_modules is missing or older than package-lock.json
  *   2. ensureBuilt  npm run build when sources are newer than the last build
  *   3. ensureN8n    n8n@2.41.1 in ~/.cache/n8n-nodes-vision-stream/n8n-2.41.1 (once, ~3 min)
- *   4. stage dist/ as a custom extension and point N8N_CUSTOM_EXTENSIONS at it
- *      (nodes then have the type CUSTOM.<name>, e.g. CUSTOM.visionChat)
+ *   4. install dist/ into the user folder as a community package
+ *      (type n8n-nodes-vision-stream.visionChat, as for users)
  *   5. with VISION_API_KEY set: import a `visionChatApi` credential and examples/*.json
  *   6. n8n start, wait for /healthz and /healthz/readiness, print the URL
  *
@@ -59,7 +59,7 @@ function stableId(seed) {
 	return id;
 }
 
-/** Reads examples/*.json, points Vision Chat credentials at CREDENTIAL_ID and node types at CUSTOM.*. */
+/** Reads examples/*.json and points their Vision Chat credentials at CREDENTIAL_ID. */
 function loadExamples() {
 	const dir = path.join(ROOT, 'examples');
 	if (!fs.existsSync(dir)) return [];
@@ -81,11 +81,7 @@ function loadExamples() {
 			if (!wf.id) wf.id = stableId(`${PKG_NAME}/examples/${file}#${i}`);
 			if (!wf.name) wf.name = path.basename(file, '.json');
 			for (const node of wf.nodes) {
-				// Installed as a community package the type is "<package>.<node>"; loaded from
-				// N8N_CUSTOM_EXTENSIONS it is "CUSTOM.<node>".
-				if (typeof node.type === 'string' && node.type.startsWith(`${PKG_NAME}.`))
-					node.type = `CUSTOM.${node.type.slice(PKG_NAME.length + 1)}`;
-				const ours = typeof node.type === 'string' && /^CUSTOM\.visionChat/.test(node.type);
+				const ours = typeof node.type === 'string' && node.type.startsWith(`${PKG_NAME}.visionChat`);
 				if ((node.credentials && node.credentials[CREDENTIAL_TYPE]) || (ours && !node.credentials))
 					node.credentials = { ...node.credentials, [CREDENTIAL_TYPE]: { id: CREDENTIAL_ID, name: CREDENTIAL_NAME } };
 			}
@@ -178,11 +174,14 @@ async function main() {
 
 	const folder = userFolder();
 	fs.mkdirSync(folder, { recursive: true });
-	// Staged beside n8n's own data (<folder>/.n8n), so instances with their own user folders do not share it.
-	const { extensionsDir, packageDir, hasDist } = env.stageExtension(ROOT, path.join(folder, 'vision-stage'));
-	if (hasDist) log(`nodes from ${path.join(ROOT, 'dist')} staged in ${packageDir} (type CUSTOM.<node>)`);
+	// Installed as users get it (a community package), so the types and the credential test on save are theirs.
+	fs.rmSync(path.join(folder, 'vision-stage'), { recursive: true, force: true });
+	const { packageDir, hasDist } = env.installAsCommunityPackage(ROOT, folder);
+	if (hasDist) log(`package from ${path.join(ROOT, 'dist')} installed as a community package in ${packageDir}`);
 	else log(`warning: ${path.join(ROOT, 'dist')} does not exist; n8n starts without this package's nodes`);
-	const spawnEnv = env.n8nEnv({ userFolder: folder, port, brokerPort, extensionsDir });
+	const spawnEnv = env.n8nEnv({ userFolder: folder, port, brokerPort });
+	// Offline machines otherwise print a stack trace from n8n's MCP server catalogue refresh.
+	spawnEnv.N8N_DISABLED_MODULES ??= 'mcp-registry';
 
 	await importFromEnv(n8n, spawnEnv, folder);
 
@@ -234,7 +233,7 @@ async function main() {
 		const tHealth = secs(tN8n);
 		await env.waitForHealth(port, 180000, { child, path: '/healthz/readiness' });
 		log(`n8n is ready: http://localhost:${port}/  (/healthz after ${tHealth} s, ready after ${secs(tN8n)} s; whole start ${secs(tStart)} s)`);
-		if (hasDist) log(`the Vision Chat node is in the nodes panel as "CUSTOM.visionChat"; Ctrl-C stops n8n`);
+		if (hasDist) log(`the Vision Chat node is in the nodes panel (search "vision"); Ctrl-C stops n8n`);
 	} catch (e) {
 		if (!stopping) {
 			unhealthy = true;
