@@ -65,7 +65,7 @@ export const properties: INodeProperties[] = [
 		type: 'string',
 		typeOptions: { rows: 2 },
 		default: '',
-		required: true,
+		// Checked when the node runs: n8n's pre-run check cannot see through an expression in Image Input.
 		placeholder: 'e.g. https://example.com/photo.jpg',
 		description: 'One or more image URLs (http, https or data:), separated by commas or new lines',
 		displayOptions: { show: { imageInput: ['url'] } },
@@ -75,7 +75,7 @@ export const properties: INodeProperties[] = [
 		name: 'base64Image',
 		type: 'string',
 		default: '={{ $json.image }}',
-		required: true,
+		// Checked when the node runs: n8n's pre-run check cannot see through an expression in Image Input.
 		placeholder: 'e.g. {{ $json.image }}',
 		description: 'The image as base64 text or a data: URL, usually an expression pointing at a field of the input item. Whitespace is ignored; the type is read from the bytes.',
 		displayOptions: { show: { imageInput: ['base64'] } },

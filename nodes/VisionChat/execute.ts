@@ -7,6 +7,7 @@ import { VisionStreamError } from './stream/errors';
 import { prepareRequest } from './itemRequest';
 import { InputError } from './inputError';
 import { ChunkGrouper } from './chunkGroups';
+import { LiveRelay, type LiveStream } from './liveStream';
 import { chunkItem, errorItem, resultItem } from './items';
 import type { VisionChatOptions } from './request';
 
@@ -47,13 +48,15 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 	let firstFailure: Error | undefined;
 	const signal = cancelSignal ? AbortSignal.any([cancelSignal, failFast.signal]) : failFast.signal;
 
+	const relay = LiveRelay.for(this);
+
 	const runItem = async (itemIndex: number): Promise<void> => {
 		const chunks: INodeExecutionData[] = [];
 		const grouperRef: { grouper?: ChunkGrouper } = {};
 		let live: LiveStream | undefined;
 		try {
 			const options = this.getNodeParameter('options', itemIndex, {}) as VisionChatOptions;
-			live = options.streamToCaller !== false ? liveStreamTo(this, itemIndex) : undefined;
+			live = options.streamToCaller !== false ? relay?.stream(itemIndex) : undefined;
 			live?.begin();
 			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, options, signal);
 			const emitChunks = options.emitChunks !== false;
@@ -96,6 +99,8 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			}
 			firstFailure ??= toNodeError(this, error as Error, itemIndex);
 			failFast.abort();
+		} finally {
+			relay?.finish(itemIndex);
 		}
 	};
 
@@ -109,34 +114,6 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 		for (const chunk of outcome.chunks) chunkItems.push(chunk);
 	}
 	return [results, chunkItems];
-}
-
-/** The caller's live view (Webhook "Streaming" response, Chat Trigger), when n8n offers one. */
-interface LiveStream {
-	begin(): void;
-	text(content: string): void;
-	end(): void;
-	fail(message: string): void;
-}
-
-function liveStreamTo(ctx: IExecuteFunctions, itemIndex: number): LiveStream | undefined {
-	// n8n 1.x has neither method: feature-detect rather than crash.
-	if (typeof ctx.isStreaming !== 'function' || typeof ctx.sendChunk !== 'function' || !ctx.isStreaming()) return undefined;
-	// In queue mode each chunk is a Redis write that may return a promise; a lost chunk must
-	// not become an unhandled rejection, nor stop the answer.
-	const send = (type: 'begin' | 'item' | 'end' | 'error', content?: string) => {
-		const sent: unknown = ctx.sendChunk(type, itemIndex, content);
-		if (sent instanceof Promise) sent.catch(() => undefined);
-	};
-	return {
-		begin: () => send('begin'),
-		text: (content) => send('item', content),
-		end: () => send('end'),
-		fail: (message) => {
-			send('error', message);
-			send('end');
-		},
-	};
 }
 
 type OnChunk = (chunk: ChatCompletionChunk, info: ChunkInfo) => void;

@@ -240,6 +240,22 @@ describe('the node in the engine', () => {
 		]);
 	});
 
+	it('streams several items to the caller one after another, in input order, while they run in parallel', async () => {
+		server.route('*', async (req, res) => {
+			const name = req.json.messages[0].content[0].text as string;
+			const delay = { a: 60, b: 10, c: 30 }[name] ?? 0;
+			await streamText([`${name}1 `, `${name}2 `, `${name}3`], delay)(req, res);
+		});
+		const sink = { chunks: [] as Array<{ type: string; content?: string; metadata: any }> };
+		const started = Date.now();
+		const { outputs } = await run({ imageInput: 'none', prompt: '={{ $json.name }}', options: { concurrency: 3 } }, ['a', 'b', 'c'].map((name) => ({ json: { name } })), { streaming: sink });
+		expect(outputs[0].map((r) => r.json.text)).toEqual(['a1 a2 a3', 'b1 b2 b3', 'c1 c2 c3']);
+		const seen = sink.chunks.map((c) => `${c.type}[${c.metadata.itemIndex}]${c.content ?? ''}`);
+		expect(seen).toEqual(['a', 'b', 'c'].flatMap((name, i) => [`begin[${i}]`, `item[${i}]${name}1 `, `item[${i}]${name}2 `, `item[${i}]${name}3`, `end[${i}]`]));
+		// Parallel, not one after another: the slowest item alone takes about 5 x 60 ms.
+		expect(Date.now() - started).toBeLessThan(600);
+	});
+
 	it('returns tool calls, reasoning, n > 1 choices and usage', async () => {
 		server.route(
 			'*',
