@@ -1,36 +1,14 @@
-import { streamChatCompletion, type StreamChatOptions } from '../../nodes/VisionChat/stream/client';
 import { InlineImage } from '../../nodes/VisionChat/stream/body';
-import { VisionStreamError } from '../../nodes/VisionChat/stream/errors';
-import { chunk, jsonAnswer, script, sequence, startTestServer, streamText, textEvents, type TestServer } from '../server';
-
-let server: TestServer;
-beforeAll(async () => {
-	server = await startTestServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
+import { chunk, jsonAnswer, script, sequence, streamText, textEvents, type TestServer } from '../server';
+import { useLoopback } from './harness';
 
 const KEY = 'sk-test-SECRET-4242';
-
-function run(overrides: Partial<StreamChatOptions> = {}) {
-	return streamChatCompletion({
-		url: `${server.baseUrl}/chat/completions`,
-		apiKey: KEY,
-		body: { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true },
-		backoff: { baseDelayMs: 10, maxDelayMs: 50 },
-		...overrides,
-	});
-}
-
-async function failure(promise: Promise<unknown>): Promise<VisionStreamError> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(VisionStreamError);
-		return error as VisionStreamError;
-	}
-	throw new Error('expected the request to fail');
-}
+const loopback = useLoopback(KEY);
+const { run, failure } = loopback;
+let server: TestServer;
+beforeAll(() => {
+	server = loopback.server;
+});
 
 describe('streamChatCompletion over loopback', () => {
 	it('streams the reference answer and reports chunks live with sequence and timing', async () => {

@@ -1,41 +1,17 @@
 /** Fault injection over loopback: what real providers, relays and proxies do to streams. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { streamChatCompletion, type StreamChatOptions } from '../../nodes/VisionChat/stream/client';
 import { listModels } from '../../nodes/VisionChat/stream/models';
-import { VisionStreamError } from '../../nodes/VisionChat/stream/errors';
-import { jsonAnswer, script, sequence, startTestServer, streamText, textEvents, type Handler, type TestServer } from '../server';
-
-let server: TestServer;
-beforeAll(async () => {
-	server = await startTestServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
+import { jsonAnswer, script, sequence, streamText, textEvents, type Handler, type TestServer } from '../server';
+import { useLoopback } from './harness';
 
 const KEY = 'sk-FAULT-fingerprint-0042';
-const errors: VisionStreamError[] = [];
-
-function run(overrides: Partial<StreamChatOptions> = {}) {
-	return streamChatCompletion({
-		url: `${server.baseUrl}/chat/completions`,
-		apiKey: KEY,
-		body: { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true },
-		backoff: { baseDelayMs: 20, maxDelayMs: 100 },
-		...overrides,
-	});
-}
-
-async function failure(promise: Promise<unknown>): Promise<VisionStreamError> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(VisionStreamError);
-		errors.push(error as VisionStreamError);
-		return error as VisionStreamError;
-	}
-	throw new Error('expected the request to fail');
-}
+const loopback = useLoopback(KEY);
+const { run, failure, errors } = loopback;
+let server: TestServer;
+beforeAll(() => {
+	server = loopback.server;
+});
 
 /** Closes the connection without answering: a failure before the first byte. */
 const hangUp: Handler = (_req, res) => {
