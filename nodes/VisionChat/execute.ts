@@ -1,11 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, type JsonObject } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import { streamChatCompletion, type ChunkInfo } from './stream/client';
 import type { ChatCompletionChunk } from './stream/types';
 import { chatCompletionsUrl, normaliseApiKey, sendsKeyInClear } from './stream/endpoint';
 import { VisionStreamError } from './stream/errors';
 import { prepareRequest } from './itemRequest';
-import { InputError } from './inputError';
+import { toNodeError } from './nodeErrors';
+import { parseHeaderLines } from './customHeaders';
 import { ChunkGrouper } from './chunkGroups';
 import { LiveRelay, type LiveStream } from './liveStream';
 import { chunkItem, errorItem, resultItem } from './items';
@@ -152,20 +153,6 @@ function keepInputData(result: INodeExecutionData, input: INodeExecutionData): v
 	if (input.binary) result.binary = input.binary;
 }
 
-/** "Name: Value" lines from the credential; the node's own Authorization always wins. */
-export function parseHeaderLines(text: string): Record<string, string> {
-	const headers: Record<string, string> = {};
-	for (const line of text.split(/\r?\n/)) {
-		if (!line.trim()) continue;
-		const colon = line.indexOf(':');
-		const name = colon > 0 ? line.slice(0, colon).trim() : '';
-		if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new Error(`The custom header line "${line.trim()}" is not "Name: Value"`);
-		if (/^(authorization|content-type|content-length|host)$/i.test(name)) throw new Error(`The custom header "${name}" is set by the node and cannot be overridden`);
-		headers[name.toLowerCase()] = line.slice(colon + 1).trim();
-	}
-	return headers;
-}
-
 function concurrencyOf(ctx: IExecuteFunctions): number {
 	const options = ctx.getNodeParameter('options', 0, {}) as { concurrency?: number };
 	const value = Number(options.concurrency ?? 4);
@@ -179,42 +166,4 @@ async function runAll(count: number, limit: number, run: (index: number) => Prom
 		while (next < count && !stopped()) await run(next++);
 	};
 	await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-}
-
-function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	const node = ctx.getNode();
-	if (error instanceof InputError) {
-		const message = /\bitem \d+\b/i.test(error.message) ? error.message : `${error.message} (item ${itemIndex})`;
-		return new NodeOperationError(node, message, { itemIndex, description: error.hint });
-	}
-	if (error instanceof VisionStreamError) {
-		const description = describe(error);
-		if (error.kind === 'cancelled') return new NodeOperationError(node, error.message, { itemIndex, description });
-		const response: JsonObject = { message: error.message, kind: error.kind, chunkCount: error.chunkCount };
-		if (error.httpCode !== undefined) response.httpCode = error.httpCode;
-		if (error.serverMessage !== undefined) response.serverMessage = error.serverMessage;
-		if (error.partialText !== undefined) response.partialText = error.partialText;
-		const apiError = new NodeApiError(node, response, {
-			message: error.message,
-			description,
-			httpCode: error.httpCode !== undefined ? String(error.httpCode) : undefined,
-			itemIndex,
-		});
-		if (error.partialText !== undefined) apiError.context.partialText = error.partialText;
-		// n8n swaps messages that mention ECONNRESET & co. for generic ones; ours already say more.
-		apiError.message = error.message;
-		return apiError;
-	}
-	return new NodeOperationError(node, error, { itemIndex });
-}
-
-function describe(error: VisionStreamError): string | undefined {
-	const parts: string[] = [];
-	if (error.hint) parts.push(error.hint);
-	if (error.partialText) {
-		const preview = error.partialText.length > 500 ? `${error.partialText.slice(0, 500)}…` : error.partialText;
-		parts.push(`Text received before the failure (${error.partialText.length} characters, ${error.chunkCount} chunks): ${preview}`);
-	}
-	return parts.length > 0 ? parts.join('\n\n') : undefined;
 }

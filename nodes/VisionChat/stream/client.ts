@@ -3,11 +3,14 @@ import { performance } from 'node:perf_hooks';
 import { ChatStreamAccumulator } from './accumulate';
 import { jsonBody, type RequestBody } from './body';
 import { dispatcherFor } from './dispatcher';
-import { VisionStreamError, redactSecret, type AttemptRecord } from './errors';
+import { VisionStreamError, type AttemptRecord } from './errors';
+import { DEFAULT_TIMEOUTS, HttpFailure, MidStreamFailure, TotalTimeout, finish, toStreamError } from './failures';
 import { ChunkDecoder, DEFAULT_MAX_EVENT_BYTES, errorMessageOf, snippet } from './events';
 import { httpError, looksLikeHtml, summariseHtml } from './httpErrors';
-import { backoffDelayMs, isRetriableStatus, serverRequestedDelayMs, sleep, DEFAULT_BACKOFF, type BackoffSettings } from './retry';
+import { backoffDelayMs, serverRequestedDelayMs, sleep, DEFAULT_BACKOFF, type BackoffSettings } from './retry';
 import type { ChatCompletion, ChatCompletionChunk, ChatStreamResult } from './types';
+
+export { DEFAULT_TIMEOUTS };
 
 export interface ChunkInfo {
 	/** 0-based position of the chunk in the stream. */
@@ -44,12 +47,6 @@ export interface StreamChatOptions {
 	dispatcher?: Dispatcher;
 }
 
-export const DEFAULT_TIMEOUTS = {
-	connectTimeoutMs: 30_000,
-	// Vision models can think for minutes before the first token; relays may buffer headers.
-	firstByteTimeoutMs: 600_000,
-	idleTimeoutMs: 300_000,
-};
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
@@ -98,37 +95,6 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
 		}
 	} finally {
 		if (totalTimer) clearTimeout(totalTimer);
-	}
-}
-
-interface Failure {
-	error: VisionStreamError;
-	retryable: boolean;
-	retryAfterMs?: number;
-}
-
-class TotalTimeout extends Error {
-	constructor() {
-		super('total timeout');
-	}
-}
-
-/** A failure that happened while streaming, with the answer received so far. */
-class MidStreamFailure extends Error {
-	constructor(
-		readonly inner: unknown,
-		readonly accumulator: ChatStreamAccumulator,
-	) {
-		super('mid-stream failure');
-	}
-}
-
-class HttpFailure extends Error {
-	constructor(
-		readonly error: VisionStreamError,
-		readonly retryAfterMs: number | undefined,
-	) {
-		super(error.message);
 	}
 }
 
@@ -297,132 +263,6 @@ function nonStreamedResult(
 	return resultOf(accumulator, 'non_streamed', ttft, startedAt);
 }
 
-/** Maps anything thrown in an attempt onto a VisionStreamError and whether to retry it. */
-function toStreamError(error: unknown, signal: AbortSignal | undefined, options: StreamChatOptions): Failure {
-	let accumulator: ChatStreamAccumulator | undefined;
-	let inner = error;
-	if (error instanceof MidStreamFailure) {
-		accumulator = error.accumulator;
-		inner = error.inner;
-	}
-	const received = accumulator?.chunkCount ?? 0;
-	const keep = (failure: VisionStreamError): VisionStreamError => {
-		if (accumulator) {
-			failure.partialText = accumulator.partialText();
-			failure.chunkCount = accumulator.chunkCount;
-		}
-		return failure;
-	};
-	if (inner instanceof HttpFailure) {
-		const status = inner.error.httpCode ?? 0;
-		return { error: inner.error, retryable: isRetriableStatus(status), retryAfterMs: inner.retryAfterMs };
-	}
-	if (inner instanceof VisionStreamError) return { error: keep(inner), retryable: false };
-
-	if (signal?.aborted) {
-		if (signal.reason instanceof TotalTimeout) {
-			return {
-				error: keep(
-					new VisionStreamError(`The request took longer than the total limit of ${seconds(options.totalTimeoutMs)} s`, {
-						kind: 'timeout',
-						hint: 'Raise the "Total Timeout" option, or ask for a shorter answer',
-					}),
-				),
-				retryable: false,
-			};
-		}
-		return {
-			error: keep(new VisionStreamError('The execution was cancelled; the request to the model was aborted', { kind: 'cancelled' })),
-			retryable: false,
-		};
-	}
-
-	const code = (inner as { code?: string })?.code ?? (inner as { cause?: { code?: string } })?.cause?.code;
-	const origin = safeOrigin(options.url);
-	const afterChunks = received > 0 ? ` after ${received} chunks` : '';
-	switch (code) {
-		case 'UND_ERR_BODY_TIMEOUT':
-			return {
-				error: keep(
-					new VisionStreamError(
-						`No data from the server for ${seconds(options.idleTimeoutMs ?? DEFAULT_TIMEOUTS.idleTimeoutMs)} s${afterChunks}`,
-						{ kind: 'timeout', hint: 'The model or a proxy stalled: try again, or raise the "Timeout" option', cause: inner },
-					),
-				),
-				retryable: received === 0,
-			};
-		case 'UND_ERR_HEADERS_TIMEOUT':
-			return {
-				error: new VisionStreamError(
-					`The server did not start answering within ${seconds(options.firstByteTimeoutMs ?? DEFAULT_TIMEOUTS.firstByteTimeoutMs)} s`,
-					{ kind: 'timeout', hint: 'The model is slow or overloaded: try again later, or raise the first-byte timeout', cause: inner },
-				),
-				retryable: true,
-			};
-		case 'UND_ERR_CONNECT_TIMEOUT':
-			return {
-				error: new VisionStreamError(`Could not connect to ${origin} within ${seconds(options.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs)} s`, {
-					kind: 'network',
-					hint: 'Check the base URL in the credential and that the server is reachable from n8n',
-					cause: inner,
-				}),
-				retryable: true,
-			};
-		case 'ECONNREFUSED':
-			return {
-				error: new VisionStreamError(`Could not connect to ${origin}: connection refused`, {
-					kind: 'network',
-					hint: 'Check the base URL in the credential (host and port) and that the server is running',
-					cause: inner,
-				}),
-				retryable: true,
-			};
-		case 'ENOTFOUND':
-		case 'EAI_AGAIN':
-			return {
-				error: new VisionStreamError(`Could not find the host of ${origin} (DNS lookup failed)`, {
-					kind: 'network',
-					hint: 'Check the host name in the credential\'s base URL',
-					cause: inner,
-				}),
-				retryable: code === 'EAI_AGAIN',
-			};
-	}
-	const detail = (inner as Error)?.message ?? String(inner);
-	if (accumulator) {
-		return {
-			error: keep(
-				new VisionStreamError(`The connection was lost mid-stream${afterChunks}: ${detail}${code ? ` (${code})` : ''}`, {
-					kind: 'network',
-					hint: 'The server or a proxy dropped the connection: try again',
-					cause: inner,
-				}),
-			),
-			retryable: received === 0,
-		};
-	}
-	return {
-		error: new VisionStreamError(`The request to ${origin} failed: ${detail}${code ? ` (${code})` : ''}`, {
-			kind: 'network',
-			hint: 'Check the base URL in the credential and the network between n8n and the server',
-			cause: inner,
-		}),
-		retryable: true,
-	};
-}
-
-function finish(error: VisionStreamError, attempts: AttemptRecord[], apiKey: string): VisionStreamError {
-	error.attempts = attempts;
-	if (attempts.length > 1) {
-		const outcomes = attempts.map((a) => (a.httpCode ? `HTTP ${a.httpCode}` : a.outcome.split(':')[0])).join(', ');
-		error.message += ` (${attempts.length} attempts: ${outcomes})`;
-	}
-	error.message = redactSecret(error.message, apiKey);
-	if (error.serverMessage) error.serverMessage = redactSecret(error.serverMessage, apiKey);
-	for (const attempt of attempts) attempt.outcome = redactSecret(attempt.outcome, apiKey);
-	return error;
-}
-
 function combineSignals(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
 	const present = signals.filter((s): s is AbortSignal => s !== undefined);
 	if (present.length <= 1) return present[0];
@@ -466,14 +306,3 @@ async function readRest(first: Buffer, iterator: AsyncIterator<Buffer>, limit: n
 	return Buffer.concat(chunks).toString('utf8');
 }
 
-function safeOrigin(url: string): string {
-	try {
-		return new URL(url).origin;
-	} catch {
-		return url;
-	}
-}
-
-function seconds(ms: number | undefined): number {
-	return Math.round((ms ?? 0) / 100) / 10;
-}
