@@ -19,14 +19,16 @@ function loadExamples(root) {
 		.map((file) => ({ file, workflow: JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) }));
 }
 
-/** n8n-nodes-base's node descriptions (all versions) from the installed n8n, by type. */
+/** The node descriptions (all versions) of n8n's own packages in the installed n8n, by type. */
 function baseCatalog(n8nHome) {
-	const types = JSON.parse(fs.readFileSync(path.join(n8nHome, 'node_modules', 'n8n-nodes-base', 'dist', 'types', 'nodes.json'), 'utf8'));
 	const catalog = new Map();
-	for (const description of types) {
-		const type = `n8n-nodes-base.${description.name}`;
-		if (!catalog.has(type)) catalog.set(type, []);
-		catalog.get(type).push(description);
+	for (const pkg of ['n8n-nodes-base', '@n8n/n8n-nodes-langchain']) {
+		const types = JSON.parse(fs.readFileSync(path.join(n8nHome, 'node_modules', pkg, 'dist', 'types', 'nodes.json'), 'utf8'));
+		for (const description of types) {
+			const type = `${pkg}.${description.name}`;
+			if (!catalog.has(type)) catalog.set(type, []);
+			catalog.get(type).push(description);
+		}
 	}
 	return catalog;
 }
