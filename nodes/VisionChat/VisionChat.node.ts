@@ -13,7 +13,7 @@ export class VisionChat implements INodeType {
 		version: 1,
 		subtitle:
 			'={{ ($parameter["model"].cachedResultName || $parameter["model"].value || $parameter["model"]) + ({ binary: "", url: " · URL", base64: " · base64", none: " · text" })[$parameter["imageInput"]] }}',
-		description: 'Ask any OpenAI-compatible vision model about images and get the answer streamed',
+		description: 'Ask a vision model a question about images (files or URLs) and get the answer streamed, from any OpenAI-compatible API',
 		defaults: { name: 'Vision Chat' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -9,7 +9,7 @@ import { toNodeError } from './nodeErrors';
 import { parseHeaderLines } from './customHeaders';
 import { ChunkGrouper } from './chunkGroups';
 import { LiveRelay, type LiveStream } from './liveStream';
-import { chunkItem, errorItem, resultItem } from './items';
+import { chunkItem, errorItem, resultItem, toolResultItem } from './items';
 import type { VisionChatOptions } from './request';
 
 interface VisionChatCredential {
@@ -50,6 +50,9 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 	const signal = cancelSignal ? AbortSignal.any([cancelSignal, failFast.signal]) : failFast.signal;
 
 	const relay = LiveRelay.for(this);
+	// Run by an AI agent (n8n generates the "...Tool" type): the agent's own answer is what the
+	// caller should see, and the agent reads only the Result output, so keep both lean by default.
+	const asTool = this.getNode().type.endsWith('Tool');
 
 	const runItem = async (itemIndex: number): Promise<void> => {
 		const chunks: INodeExecutionData[] = [];
@@ -57,10 +60,10 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 		let live: LiveStream | undefined;
 		try {
 			const options = this.getNodeParameter('options', itemIndex, {}) as VisionChatOptions;
-			live = options.streamToCaller !== false ? relay?.stream(itemIndex) : undefined;
+			live = (options.streamToCaller ?? !asTool) ? relay?.stream(itemIndex) : undefined;
 			live?.begin();
 			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, options, signal);
-			const emitChunks = options.emitChunks !== false;
+			const emitChunks = options.emitChunks ?? !asTool;
 			const send = () =>
 				streamChatCompletion({
 					url,
@@ -86,7 +89,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			}
 			grouperRef.grouper?.flush();
 			live?.end();
-			const item = resultItem(result, itemIndex, [...notices, ...notes]);
+			const item = (asTool ? toolResultItem : resultItem)(result, itemIndex, [...notices, ...notes]);
 			if (imageSizes) item.json.imageSizes = imageSizes;
 			if (options.keepInput) keepInputData(item, items[itemIndex]);
 			outcomes[itemIndex] = { result: item, chunks };
@@ -98,7 +101,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 				outcomes[itemIndex] = { result: errorItem(error as Error, itemIndex, this.getNode().onError === 'continueErrorOutput'), chunks };
 				return;
 			}
-			firstFailure ??= toNodeError(this, error as Error, itemIndex);
+			firstFailure ??= toNodeError(this, error as Error, itemIndex, asTool);
 			failFast.abort();
 		} finally {
 			relay?.finish(itemIndex);

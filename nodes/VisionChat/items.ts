@@ -33,6 +33,16 @@ export function resultItem(result: ChatStreamResult, itemIndex: number, notices:
 	return { json, pairedItem: { item: itemIndex } };
 }
 
+/** What an AI agent gets back: the answer, without the metadata it would only have to read past. */
+export function toolResultItem(result: ChatStreamResult, itemIndex: number, notices: string[]): INodeExecutionData {
+	const first = result.choices[0];
+	const json: IDataObject = { text: first?.text ?? '', finishReason: first?.finishReason ?? null };
+	if (first?.toolCalls) json.toolCalls = first.toolCalls as unknown as IDataObject[];
+	if (result.choices.length > 1) json.alternatives = result.choices.slice(1).map((choice) => choice.text);
+	if (notices.length > 0) json.warnings = notices;
+	return { json, pairedItem: { item: itemIndex } };
+}
+
 /** A chunk as received plus where it sits; the parsed object is reused, not copied. */
 export function chunkItem(chunk: ChatCompletionChunk, itemIndex: number, sequence: number, receivedMs: number): INodeExecutionData {
 	const json = chunk as IDataObject;

@@ -4,11 +4,13 @@ import { VisionStreamError } from './stream/errors';
 import { InputError } from './inputError';
 
 /** The core's and the input checks' errors as n8n's own error types, with the item and the fix. */
-export function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): NodeApiError | NodeOperationError {
+export function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number, asTool = false): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	const node = ctx.getNode();
 	if (error instanceof InputError) {
-		const message = /\bitem \d+\b/i.test(error.message) ? error.message : `${error.message} (item ${itemIndex})`;
+		let message = /\bitem \d+\b/i.test(error.message) ? error.message : `${error.message} (item ${itemIndex})`;
+		// An agent sees only the message: give it the fix too.
+		if (asTool && error.hint) message += `. ${error.hint}`;
 		return new NodeOperationError(node, message, { itemIndex, description: error.hint });
 	}
 	if (error instanceof VisionStreamError) {

@@ -366,7 +366,7 @@ async function runFlow({ context, baseUrl, owner, server, screenshotDir, failure
 			const item = creatorItem('Vision Chat (Streaming)');
 			const text = norm(await item.innerText());
 			assert(
-				text.includes('Ask any OpenAI-compatible vision model about images and get the answer streamed'),
+				text.includes('Ask a vision model a question about images (files or URLs) and get the answer streamed, from any OpenAI-compatible API'),
 				`the search result should show the node's description, shows "${text}"`,
 			);
 		},
