@@ -11,7 +11,7 @@ const path = require('path');
 const fs = require('fs');
 const os = require('os');
 const { spawn } = require('child_process');
-const { ensureDeps, ensureBuilt, node24Bin } = require('./n8n-env');
+const { ensureDeps, ensureBuilt, ensureN8n, node24Bin } = require('./n8n-env');
 
 const root = path.resolve(__dirname, '..');
 const totals = { passed: 0, failed: 0 };
@@ -74,6 +74,8 @@ const REAL_N8N_SUITES = [
 (async () => {
 	await ensureDeps(root);
 	await ensureBuilt(root);
+	// Before jest: the AI-agent tool test runs the installed n8n's own Agent node.
+	if (process.env.VISION_SKIP_REAL_N8N !== '1') await ensureN8n(root);
 	const lint = await step('lint', [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.']);
 	if (lint.code === 0) totals.passed += 1;
 	else totals.failed += 1;
