@@ -14,7 +14,10 @@ const agents = new Map<string, Dispatcher>();
  * agent when none is set. Its body and headers timeouts are set per request instead.
  */
 export function dispatcherFor(settings: TransportSettings): Dispatcher {
-	const key = `${settings.connectTimeoutMs}|${settings.allowUnauthorizedCerts}`;
+	// The proxy variables are part of the key: a changed environment gets a fresh agent.
+	const env = process.env;
+	const proxies = [env.HTTP_PROXY ?? env.http_proxy, env.HTTPS_PROXY ?? env.https_proxy, env.NO_PROXY ?? env.no_proxy].join('|');
+	const key = `${settings.connectTimeoutMs}|${settings.allowUnauthorizedCerts}|${proxies}`;
 	let agent = agents.get(key);
 	if (!agent) {
 		const connect = { timeout: settings.connectTimeoutMs, rejectUnauthorized: !settings.allowUnauthorizedCerts };

@@ -50,6 +50,15 @@ export class HttpFailure extends Error {
 }
 
 /** Maps anything thrown in an attempt onto a VisionStreamError and whether to retry it. */
+const TLS_TRUST_CODES = new Set([
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'CERT_HAS_EXPIRED',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 export function toStreamError(error: unknown, signal: AbortSignal | undefined, options: FailureContext): Failure {
 	let accumulator: ChatStreamAccumulator | undefined;
 	let inner = error;
@@ -139,6 +148,16 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 				}),
 				retryable: code === 'EAI_AGAIN',
 			};
+	}
+	if (code && TLS_TRUST_CODES.has(code)) {
+		return {
+			error: new VisionStreamError(`The TLS certificate of ${origin} is not trusted: ${(inner as Error)?.message ?? code} (${code})`, {
+				kind: 'network',
+				hint: 'For a private gateway with its own certificate, turn on "Allow Self-Signed Certificates"; otherwise check the base URL',
+				cause: inner,
+			}),
+			retryable: false,
+		};
 	}
 	const detail = (inner as Error)?.message ?? String(inner);
 	if (accumulator) {
