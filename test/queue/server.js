@@ -7,7 +7,8 @@
  *   - every chat request is recorded with its `rid` (read from the prompt, "rid=<id>"), the
  *     SHA-256 of each image it carried (decoded from the data: URL the node sends), the model,
  *     the Authorization header, when it arrived, when its first and last content were written,
- *     and when the connection closed (and whether the client closed it before the answer ended);
+ *     when the whole answer was written (answeredAt), and when the connection closed (and whether
+ *     the client closed it before the answer ended);
  *   - the answer names the rid, the image hash and size, so a caller can check it got its own.
  *
  * Models select the behaviour:
@@ -168,6 +169,7 @@ async function startQueueServer({ apiKey }) {
 		}
 		if (res.destroyed) return;
 		record.answeredFully = true;
+		record.answeredAt = Date.now();
 		res.end(event(chunk({}, 'stop')) + 'data: [DONE]\n\n');
 	}
 

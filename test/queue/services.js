@@ -7,6 +7,7 @@
  *   startPostgres({ dir, port, log, onStart }) -> { stop(), psql(sql), database, user, dataDir }
  *                                       onStart(handle) is called as soon as the cluster runs
  *                                       initdb + pg_ctl as the postgres user (Postgres refuses root)
+ *   redisCli(port, args) -> Promise<string>   one redis-cli command (raw output, one value a line)
  *
  * Node built-ins only; CommonJS.
  */
@@ -198,4 +199,11 @@ async function startPostgres({ dir, port, log, database = 'n8n', onStart }) {
 	return handle;
 }
 
-module.exports = { ensurePackages, startRedis, startPostgres, postgresBin, which };
+/** One redis-cli command against 127.0.0.1:port; resolves its raw output (one value a line). */
+function redisCli(port, args) {
+	const bin = which('redis-cli');
+	if (!bin) return Promise.reject(new Error('redis-cli is not installed (Debian: redis-tools, a dependency of redis-server)'));
+	return run(bin, ['-h', '127.0.0.1', '-p', String(port), '--raw', ...args]).then((out) => out.trim());
+}
+
+module.exports = { ensurePackages, startRedis, startPostgres, postgresBin, which, redisCli };

@@ -1,14 +1,17 @@
 'use strict';
 /**
  * The credential and the three webhook workflows the queue-mode suite imports (plain JSON, as
- * `n8n import:credentials` / `import:workflow` take them). The node is loaded from
- * N8N_CUSTOM_EXTENSIONS, so its type is CUSTOM.visionChat.
+ * `n8n import:credentials` / `import:workflow` take them). The node type depends on how the
+ * package is installed: `n8n-nodes-vision-stream.visionChat` as a community package (the
+ * default), `CUSTOM.visionChat` from N8N_CUSTOM_EXTENSIONS; pass it to workflows(nodeType).
  *
  *   load     POST /webhook/vision-queue-load    multipart (rid, photo) -> Vision Chat (queue-fast) -> Respond to Webhook
- *   stream   POST /webhook/vision-queue-stream  Webhook "Streaming"   -> Vision Chat (queue-slow)
- *   stop     POST /webhook/vision-queue-stop    Webhook "Streaming"   -> Vision Chat (queue-stall), stopped over REST
+ *   stream   POST /webhook/vision-queue-stream  Webhook "Streaming"   -> Vision Chat (queue-slow); also the
+ *                                               streaming call sent into the worker-concurrency-5 load
+ *   stop     POST /webhook/vision-queue-stop    Webhook "Streaming"   -> Vision Chat (queue-stall), stopped over REST;
+ *                                               also the streaming execution whose worker is killed
  */
-const NODE_TYPE = 'CUSTOM.visionChat';
+const NODE_TYPE = 'n8n-nodes-vision-stream.visionChat';
 const CREDENTIAL = { id: 'visionQueueCred1', name: 'Vision Chat API (queue test)', type: 'visionChatApi' };
 
 const IDS = { load: 'visionQueueLoad1', stream: 'visionQueueStrm1', stop: 'visionQueueStop1' };
@@ -35,11 +38,11 @@ function webhook(kind, responseMode, webhookId) {
 	};
 }
 
-function visionChat(model, kind) {
+function visionChat(model, kind, nodeType) {
 	return {
 		id: nodeId(kind, 2),
 		name: 'Vision Chat',
-		type: NODE_TYPE,
+		type: nodeType,
 		typeVersion: 1,
 		position: [240, 0],
 		credentials: { visionChatApi: { id: CREDENTIAL.id, name: CREDENTIAL.name } },
@@ -57,13 +60,13 @@ function workflow(kind, name, nodes, connections) {
 	return { id: IDS[kind], name, active: false, nodes, connections, settings: { executionOrder: 'v1' }, pinData: {} };
 }
 
-function workflows() {
+function workflows(nodeType = NODE_TYPE) {
 	const load = workflow(
 		'load',
 		'Vision queue: load (multipart -> Vision Chat -> Respond)',
 		[
 			webhook('load', 'responseNode', '5b0e4f6e-1f51-4a5e-9a30-0c1b6f1a0001'),
-			visionChat('queue-fast', 'load'),
+			visionChat('queue-fast', 'load', nodeType),
 			{
 				id: nodeId('load', 3),
 				name: 'Respond to Webhook',
@@ -79,7 +82,7 @@ function workflows() {
 		},
 	);
 	const streaming = (kind, name, model, webhookId) =>
-		workflow(kind, name, [webhook(kind, 'streaming', webhookId), visionChat(model, kind)], {
+		workflow(kind, name, [webhook(kind, 'streaming', webhookId), visionChat(model, kind, nodeType)], {
 			Webhook: { main: [[{ node: 'Vision Chat', type: 'main', index: 0 }]] },
 		});
 	return [
