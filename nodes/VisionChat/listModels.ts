@@ -3,10 +3,12 @@ import { NodeOperationError } from 'n8n-workflow';
 import { listModels } from './stream/models';
 import { normaliseApiKey } from './stream/endpoint';
 import { VisionStreamError } from './stream/errors';
+import { parseHeaderLines } from './customHeaders';
 
 interface VisionChatCredential {
 	apiKey: string;
 	baseUrl: string;
+	customHeaders?: string;
 }
 
 /** Model picker: GET {baseUrl}/models, filtered by what the user types. */
@@ -14,7 +16,11 @@ export async function searchModels(this: ILoadOptionsFunctions, filter?: string)
 	const credentials = (await this.getCredentials('visionChatApi')) as unknown as VisionChatCredential;
 	let models;
 	try {
-		models = await listModels({ baseUrl: credentials.baseUrl, apiKey: normaliseApiKey(credentials.apiKey) });
+		models = await listModels({
+			baseUrl: credentials.baseUrl,
+			apiKey: normaliseApiKey(credentials.apiKey),
+			headers: parseHeaderLines(credentials.customHeaders ?? ''),
+		});
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), (error as Error).message, {
 			description: (error as VisionStreamError).hint,
@@ -35,7 +41,11 @@ export async function testVisionChatCredential(
 ): Promise<INodeCredentialTestResult> {
 	const data = (credential.data ?? {}) as unknown as VisionChatCredential;
 	try {
-		const models = await listModels({ baseUrl: data.baseUrl, apiKey: normaliseApiKey(data.apiKey) });
+		const models = await listModels({
+			baseUrl: data.baseUrl,
+			apiKey: normaliseApiKey(data.apiKey),
+			headers: parseHeaderLines(data.customHeaders ?? ''),
+		});
 		return { status: 'OK', message: `Connection successful: ${models.length} models available` };
 	} catch (error) {
 		return { status: 'Error', message: (error as Error).message };
