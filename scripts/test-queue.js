@@ -5,7 +5,8 @@
  *
  *   1. installs redis-server and postgresql with apt-get when missing (as root)
  *   2. starts Redis (127.0.0.1:6390), a throwaway Postgres cluster (127.0.0.1:5440, run as the
- *      postgres user) and the loopback OpenAI-compatible SSE server (test/queue/server.js)
+ *      postgres user) and the loopback OpenAI-compatible SSE server (test/server.ts, its answers
+ *      in test/queue/answers.js)
  *   3. installs the package into every n8n process's own user folder as users do: `npm pack` once,
  *      then n8n's community-package install into <userFolder>/.n8n/nodes (VISION_QUEUE_INSTALL=custom:
  *      a staged N8N_CUSTOM_EXTENSIONS folder per process instead); imports a credential and three
@@ -45,7 +46,7 @@ const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
 const env = require('./n8n-env');
 const services = require('../test/queue/services');
-const { startQueueServer, answerPieces, SLOW_PIECES, SLOW_GAP_MS } = require('../test/queue/server');
+const { startQueueServer, answerPieces, SLOW_PIECES, SLOW_GAP_MS } = require('../test/queue/answers');
 const wf = require('../test/queue/workflows');
 const { watchRedis } = require('../test/queue/redisWatch');
 const { pngFor, multipart, request, streamRequest, restClient, percentile } = require('../test/queue/client');

@@ -32,7 +32,7 @@ const { spawn, spawnSync } = require('child_process');
 const { performance } = require('perf_hooks');
 
 const env = require('./n8n-env');
-const { startSseServer, imagesOf, promptOf, PNG_RED_8x8 } = require('../test/streaming/sse-server');
+const { startStreamingServer, imagesOf, promptOf, PNG_RED_8x8 } = require('../test/streaming/answers');
 const { postMultipart, postJson, postChatWidget, postChatText } = require('../test/streaming/ndjson-client');
 
 const ROOT = env.ROOT;
@@ -300,7 +300,7 @@ async function main() {
 	// The n8n 1.x check needs nothing from n8n 2.x: run it on Node 20 while n8n boots.
 	const compat = process.env.VISION_SKIP_N8N1 === '1' ? null : startCompat();
 
-	const server = await startSseServer({ delayMs: 100 });
+	const server = await startStreamingServer({ delayMs: 100 });
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'vision-streaming-'));
 	const logFile = path.join(userFolder, 'n8n.log');
 	const logFd = fs.openSync(logFile, 'a');

@@ -6,7 +6,7 @@
  *
  *   1. ensureDeps / ensureBuilt / ensureN8n (scripts/n8n-env.js)
  *   2. /usr/bin/chromium: apt-get install -y chromium when missing (apt-get update first)
- *   3. the loopback OpenAI-compatible server (test/ui/server.js)
+ *   3. the loopback OpenAI-compatible server (test/server.ts with test/ui/answers.js)
  *   4. n8n start on the first free port pair in 5700-5709, in a fresh user folder, with this
  *      package installed the way n8n installs community packages
  *      (<user folder>/.n8n/nodes/node_modules/n8n-nodes-vision-stream, type
@@ -220,7 +220,7 @@ async function main() {
 		const { pkgDir } = installAsCommunityPackage(userFolder);
 		log(`package installed as a community package in ${pkgDir}`);
 
-		const { startServer } = require('../test/ui/server');
+		const { startServer } = require('../test/ui/answers');
 		state.server = await startServer();
 		log(`loopback OpenAI-compatible server on ${state.server.baseUrl}`);
 

@@ -1,7 +1,8 @@
 /**
  * A small OpenAI-compatible server on loopback for tests and benchmarks: POST
  * /chat/completions answers with whatever the current route says (SSE, JSON, errors, faults),
- * GET /models lists models. Every request is recorded, body included.
+ * GET /models lists models. Every request is recorded, body included, with when it arrived,
+ * when its answer was completely written and when its connection closed.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,12 @@ export interface RecordedRequest {
 	body: string;
 	json?: any;
 	receivedAt: number;
+	/** When the answer was completely written (Date.now()); unset while it streams or if it never ended. */
+	answeredAt?: number;
+	/** When the connection of this request closed (Date.now()), after the answer or not. */
+	closedAt?: number;
+	/** True if the connection closed before the answer was completely written (the client left). */
+	closedByClient?: boolean;
 }
 
 export type Handler = (req: RecordedRequest, res: http.ServerResponse) => void | Promise<void>;
@@ -55,6 +62,13 @@ export async function startTestServer(): Promise<TestServer> {
 				// keep the raw body only
 			}
 			requests.push(recorded);
+			res.on('finish', () => {
+				recorded.answeredAt = Date.now();
+			});
+			res.on('close', () => {
+				recorded.closedAt = Date.now();
+				recorded.closedByClient = !res.writableFinished;
+			});
 			res.socket?.setNoDelay(true);
 			Promise.resolve(dispatch(recorded, res)).catch((error) => {
 				if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

@@ -10,7 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { loadTs } = require('./load-ts');
+const { loadTs } = require('../support/load-ts');
 const { makePng } = require('./png');
 const { makeRoutes, imagesOf, expectedText, describeImage } = require('./answers');
 const wf = require('./workflows');

@@ -23,7 +23,7 @@
  *   enqueuedAt: executionId -> time of the main's "Enqueued execution N (job M)" line
  */
 const { pngFor, multipart, request, percentile, pool } = require('./client');
-const { answerPieces } = require('./server');
+const { answerPieces } = require('./answers');
 const { sleep } = require('./procs');
 
 const FAST_PIECES = 6;

@@ -27,7 +27,7 @@ const { performance } = require('perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const env = require(path.join(ROOT, 'scripts', 'n8n-env.js'));
-const { startSseServer, imagesOf, promptOf, PNG_RED_8x8 } = require('./sse-server');
+const { startStreamingServer, imagesOf, promptOf, PNG_RED_8x8 } = require('./answers');
 
 const CORE_VERSION = '1.122.48';
 const WORKFLOW_VERSION = '1.120.31';
@@ -136,7 +136,7 @@ async function main() {
 	await binaryService.init();
 	Container.set(core.BinaryDataService, binaryService);
 
-	const server = await startSseServer({ delayMs: 20 });
+	const server = await startStreamingServer({ delayMs: 20 });
 	try {
 		const credentials = { apiKey: 'sk-n8n1-compat', baseUrl: server.baseUrl, customHeaders: '' };
 

@@ -16,7 +16,7 @@ const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const fromRepo = (id) => require(require.resolve(id, { paths: [ROOT] }));
-const { startSseServer, PNG_RED_8x8 } = require('./sse-server');
+const { startStreamingServer, PNG_RED_8x8 } = require('./answers');
 
 async function main() {
 	const items = Number(process.argv[2] || 2);
@@ -41,7 +41,7 @@ async function main() {
 	await binary.init();
 	Container.set(core.BinaryDataService, binary);
 
-	const server = await startSseServer({ delayMs: 30, pieces: ['A1 ', 'A2 ', 'A3 ', 'A4'] });
+	const server = await startStreamingServer({ delayMs: 30, pieces: ['A1 ', 'A2 ', 'A3 ', 'A4'] });
 	class CredentialsHelper extends wf.ICredentialsHelper {
 		getParentTypes() {
 			return [];

@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The editor flow of `npm run test:ui`, run by scripts/test-ui.js against a real n8n 2.41.1
- * (the package installed as a community package) and the loopback server of test/ui/server.js.
+ * (the package installed as a community package) and the loopback server of test/server.ts
+ * (its answers in test/ui/answers.js).
  *
  * Steps (each one counted as passed or failed; a step whose prerequisite failed is skipped):
  *   sign-in            the sign-in form logs the owner in
@@ -33,7 +34,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { MODELS, ANSWER_PIECES, REFUSED_KEY } = require('./server');
+const { MODELS, ANSWER_PIECES, REFUSED_KEY } = require('./answers');
 
 const GOOD_KEY = 'sk-ui-test-key';
 const BAD_MODEL = 'no-such-vision-model';

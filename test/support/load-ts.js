@@ -2,7 +2,8 @@
 /**
  * Loads a TypeScript module of this repository (test/server.ts, test/fixtures.ts) in plain
  * Node, by transpiling it with the project's own `typescript` (a devDependency) at run time.
- * So the end-to-end suite uses the very same loopback server as the jest suites, not a copy.
+ * So the plain-Node suites (e2e, streaming, ui, queue) use the very same loopback server as
+ * the jest suites, not a copy.
  * Only type-free transpilation: relative imports of other .ts files are loaded the same way.
  */
 const fs = require('fs');
