@@ -709,17 +709,20 @@ async function faultPhase({ ctx, procs, workers, startWorker, workerReady, figur
 	// The killed worker's work: executions it had started and not finished, and any it had taken
 	// from the queue without logging it yet (in no worker's log at all).
 	const inFlight = new Set(kill.inFlight);
-	// The in-flight list is read just before the signal: an execution that completed in that
-	// instant ended as a success and was not killed (a race seen in CI, not a failure).
-	const killedCalls = load.calls.filter((c) => c.executionId && (inFlight.has(c.executionId) || !c.worker) && c.status !== 'success');
+	const inFlightCalls = load.calls.filter((c) => c.executionId && (inFlight.has(c.executionId) || !c.worker));
+	// The in-flight list is read just before the signal. A call whose answer had already gone to
+	// its caller in that instant is not lost (its execution may still end as an error, since the
+	// worker died before saving it): a race seen in clean-clone runs, not a failure.
+	const answeredAnyway = inFlightCalls.filter((c) => c.correct);
+	const killedCalls = inFlightCalls.filter((c) => !c.correct);
 	const killedIds = new Set([...killedCalls.map((c) => c.executionId), kill.streamExecId]);
-	const others = load.calls.filter((c) => !killedCalls.includes(c));
+	const others = load.calls.filter((c) => !inFlightCalls.includes(c));
 	const othersOk = others.filter((c) => c.correct);
 	const failed = load.calls.filter((c) => !c.correct);
 	const ended = load.calls.filter((c) => c.res && c.res.status > 0);
 	const slowest = Math.max(...load.calls.map((c) => (c.res ? c.res.ms : Infinity)));
 
-	check(`fault: the kill hit work in flight (${victim.name} was running ${kill.inFlight.length} executions: ${killedCalls.length} load calls and the streaming call)`, killedCalls.length >= 1 && inFlight.has(kill.streamExecId), `${kill.done}/${CFG.faultCalls} answered before the kill`);
+	check(`fault: the kill hit work in flight (${victim.name} was running ${kill.inFlight.length} executions: ${killedCalls.length} load calls and the streaming call)`, inFlightCalls.length >= 1 && inFlight.has(kill.streamExecId), `${kill.done}/${CFG.faultCalls} answered before the kill`);
 	check(`fault: no request hung: all ${CFG.faultCalls} got an HTTP answer, the slowest after ${fmtS(slowest)} (bound ${fmtS(FAULT_BOUND_MS + FAULT_SLACK_MS)})`, ended.length === CFG.faultCalls && slowest <= FAULT_BOUND_MS + FAULT_SLACK_MS + 10000, ended.length < CFG.faultCalls ? `${CFG.faultCalls - ended.length} without an answer` : '');
 	check(
 		`fault: every call whose execution did not run on the killed worker got the answer for its own image (${othersOk.length}/${others.length})`,
@@ -734,7 +737,7 @@ async function faultPhase({ ctx, procs, workers, startWorker, workerReady, figur
 	const failBodies = [...new Set(killedCalls.map((c) => `HTTP ${c.res.status} ${String(c.res.body).trim()}`))];
 	check(
 		`fault: the ${killedCalls.length} calls in flight on the killed worker got n8n's generic error within the bound (${failBodies.join('; ')})`,
-		killedCalls.every((c) => c.res.status === 500) && killedEnds[killedEnds.length - 1] <= FAULT_BOUND_MS + FAULT_SLACK_MS,
+		killedCalls.every((c) => c.res.status === 500) && (killedEnds.length === 0 || killedEnds[killedEnds.length - 1] <= FAULT_BOUND_MS + FAULT_SLACK_MS),
 		`${fmtS(killedEnds[0])} to ${fmtS(killedEnds[killedEnds.length - 1])} after the kill; bound ${fmtS(FAULT_BOUND_MS)}`,
 	);
 	const reqs = modelRequests(ctx, 'fault');
@@ -744,7 +747,7 @@ async function faultPhase({ ctx, procs, workers, startWorker, workerReady, figur
 	const killedStatuses = [...new Set(killedCalls.map((c) => c.status))];
 	check(
 		'fault: nothing re-run or duplicated: at most one model request per call, the killed executions ended as errors, every other one as success',
-		dupes === 0 && rows.length === CFG.faultCalls && killedCalls.every((c) => c.status === 'error' || c.status === 'crashed') && others.every((c) => c.status === 'success'),
+		dupes === 0 && rows.length === CFG.faultCalls && killedCalls.every((c) => c.status === 'error' || c.status === 'crashed') && answeredAnyway.every((c) => c.status !== 'running') && others.every((c) => c.status === 'success'),
 		`${reqs.length} model requests for ${CFG.faultCalls} calls, ${dupes} duplicated; killed: ${killedStatuses.join(', ')}; ${rows.length} executions`,
 	);
 	// What the node's own requests did: the kernel closed the dead worker's sockets, so the
@@ -788,8 +791,8 @@ async function faultPhase({ ctx, procs, workers, startWorker, workerReady, figur
 	log(`fault: Bull failed the killed jobs ${detectedMs.map((m) => fmtS(m)).join(', ')} after the kill (${detected.map((d) => d.id).join(', ')}); the main gave up on them ${reportedMs.map((m) => fmtS(m)).join(', ')} after it`);
 	check(
 		"fault: the main reported exactly the killed executions as failed (\"Problem with execution N: job stalled…\")",
-		stallSet.size === killedIds.size && [...killedIds].every((id) => stallSet.has(id)),
-		`${stallSet.size} reported, ${killedIds.size} killed`,
+		[...killedIds].every((id) => stallSet.has(id)) && [...stallSet].every((id) => killedIds.has(id) || answeredAnyway.some((c) => c.executionId === id)),
+		`${stallSet.size} reported, ${killedIds.size} killed${answeredAnyway.length ? `, ${answeredAnyway.length} answered just before the kill` : ''}`,
 	);
 
 	// Bull's priority set, now that the queue is idle: every n8n job is added with a priority, and
@@ -865,7 +868,8 @@ async function faultPhase({ ctx, procs, workers, startWorker, workerReady, figur
 	figures.fault = fault;
 	figures.phases.fault = { ...f, workers: workers.length, workerConcurrency: victim.concurrency };
 	tableRows.push({ label: `load with ${victim.slot} killed at ${fmtS(fault.killAfterMs)}`, workers: workers.length, concurrency: victim.concurrency, figures: f });
-	return { workers: nowWorkers, killedIds };
+	// For the log check: every execution the kill touched, including ones answered just before it.
+	return { workers: nowWorkers, killedIds: new Set([...killedIds, ...answeredAnyway.map((c) => c.executionId)]) };
 }
 
 (async () => {
