@@ -1,4 +1,6 @@
-import type { IAuthenticateGeneric, ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INodeProperties, Icon } from 'n8n-workflow';
+import { keyHeaders, type KeyAuth } from '../nodes/VisionChat/stream/auth';
+import { normaliseApiKey } from '../nodes/VisionChat/stream/endpoint';
 
 export class VisionChatApi implements ICredentialType {
 	name = 'visionChatApi';
@@ -11,13 +13,35 @@ export class VisionChatApi implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
+			displayName: 'Send Key As',
+			name: 'sendKeyAs',
+			type: 'options',
+			options: [
+				{ name: 'Authorization: Bearer', value: 'bearer', description: 'OpenAI, OpenRouter, Groq, Mistral, most relays' },
+				{ name: 'Header of Your Naming', value: 'header', description: 'Azure OpenAI (api-key), gateways that want x-api-key' },
+				{ name: 'No Key', value: 'none', description: 'Local servers (Ollama, LM Studio, vLLM) or a key in the base URL\'s query' },
+			],
+			default: 'bearer',
+			description: 'How the API key travels with every request, the model list and the credential test included',
+		},
+		{
+			displayName: 'Key Header Name',
+			name: 'keyHeaderName',
+			type: 'string',
+			default: 'api-key',
+			placeholder: 'api-key',
+			description: 'The header that carries the bare key, e.g. api-key for Azure OpenAI or x-api-key',
+			displayOptions: { show: { sendKeyAs: ['header'] } },
+		},
+		{
 			displayName: 'API Key',
 			name: 'apiKey',
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'The key sent as "Authorization: Bearer <key>". Spaces and a leading "Bearer " are removed.',
+			description: 'The key, sent as chosen above. Spaces and a leading "Bearer " are removed.',
+			displayOptions: { show: { sendKeyAs: ['bearer', 'header'] } },
 		},
 		{
 			displayName: 'Base URL',
@@ -38,13 +62,20 @@ export class VisionChatApi implements ICredentialType {
 			placeholder: 'HTTP-Referer: https://my-company.example\nX-Title: Invoice reader',
 			description: 'Extra headers sent with every request, one "Name: Value" per line. For example OpenRouter\'s HTTP-Referer and X-Title, or a relay\'s own header. Like the key, they are never sent to another host.',
 		},
+		{
+			displayName: 'Allow Self-Signed Certificates',
+			name: 'ignoreSslIssues',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to accept untrusted TLS certificates (a private gateway with its own certificate). Applies to the chat, the model list, image downloads and this test.',
+		},
 	];
 
-	// Used by n8n's own requests (the model list); the node's streaming client sends the same header.
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: { Authorization: '=Bearer {{$credentials.apiKey}}' },
-		},
-	};
+	// For n8n's own requests with this credential (e.g. an HTTP Request node): the same key placement as the node.
+	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		const auth: KeyAuth = { placement: (credentials.sendKeyAs as KeyAuth['placement']) ?? 'bearer', headerName: credentials.keyHeaderName as string | undefined };
+		const apiKey = auth.placement === 'none' ? '' : normaliseApiKey(String(credentials.apiKey ?? ''));
+		requestOptions.headers = { ...requestOptions.headers, ...keyHeaders(apiKey, auth) };
+		return requestOptions;
+	}
 }

@@ -1,10 +1,14 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import type { ChatCompletionChunk, ToolCallDelta } from './stream/types';
+import type { ChatCompletionChunk, ContentPart, ToolCallDelta } from './stream/types';
+import { deltaReasoning, deltaText, partKind } from './stream/contentParts';
 
 interface GroupChoice {
 	index: number;
 	content: string[];
 	reasoning: string[];
+	refusal: string[];
+	/** Content parts of types the node does not read, kept as received. */
+	otherParts: ContentPart[];
 	toolCalls: ToolCallDelta[];
 	finishReason: string | null;
 }
@@ -33,9 +37,14 @@ export class ChunkGrouper {
 			const index = choice.index ?? 0;
 			const target = group.choices.find((c) => c.index === index) ?? pushChoice(group.choices, index);
 			const delta = choice.delta;
-			if (delta?.content) target.content.push(delta.content);
-			const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+			const text = deltaText(delta);
+			if (text) target.content.push(text);
+			const reasoning = deltaReasoning(delta);
 			if (reasoning) target.reasoning.push(reasoning);
+			if (delta?.refusal) target.refusal.push(delta.refusal);
+			if (Array.isArray(delta?.content)) {
+				for (const part of delta.content) if (part && partKind(part) === 'unknown') target.otherParts.push(part);
+			}
 			if (delta?.tool_calls) target.toolCalls.push(...delta.tool_calls);
 			if (choice.finish_reason) target.finishReason = choice.finish_reason;
 		}
@@ -54,6 +63,8 @@ export class ChunkGrouper {
 			choices: group.choices.map((choice) => {
 				const delta: IDataObject = { content: choice.content.join('') };
 				if (choice.reasoning.length > 0) delta.reasoning_content = choice.reasoning.join('');
+				if (choice.refusal.length > 0) delta.refusal = choice.refusal.join('');
+				if (choice.otherParts.length > 0) delta.otherParts = choice.otherParts as IDataObject[];
 				if (choice.toolCalls.length > 0) delta.tool_calls = choice.toolCalls as IDataObject[];
 				return { index: choice.index, delta, finish_reason: choice.finishReason };
 			}),
@@ -70,7 +81,7 @@ export class ChunkGrouper {
 }
 
 function pushChoice(choices: GroupChoice[], index: number): GroupChoice {
-	const choice: GroupChoice = { index, content: [], reasoning: [], toolCalls: [], finishReason: null };
+	const choice: GroupChoice = { index, content: [], reasoning: [], refusal: [], otherParts: [], toolCalls: [], finishReason: null };
 	choices.push(choice);
 	return choice;
 }

@@ -2,21 +2,16 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { streamChatCompletion, type ChunkInfo } from './stream/client';
 import type { ChatCompletionChunk } from './stream/types';
-import { chatCompletionsUrl, normaliseApiKey, sendsKeyInClear } from './stream/endpoint';
+import { deltaText } from './stream/contentParts';
+import { chatCompletionsUrl, displayUrl, sendsKeyInClear } from './stream/endpoint';
 import { VisionStreamError } from './stream/errors';
 import { prepareRequest } from './itemRequest';
 import { toNodeError } from './nodeErrors';
-import { parseHeaderLines } from './customHeaders';
+import { connectionOf, type Connection, type VisionChatCredential } from './credential';
 import { ChunkGrouper } from './chunkGroups';
 import { LiveRelay, type LiveStream } from './liveStream';
 import { chunkItem, errorItem, resultItem, toolResultItem } from './items';
 import type { VisionChatOptions } from './request';
-
-interface VisionChatCredential {
-	apiKey: string;
-	baseUrl: string;
-	customHeaders?: string;
-}
 
 interface ItemOutcome {
 	result: INodeExecutionData;
@@ -27,20 +22,17 @@ interface ItemOutcome {
 export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const credentials = (await this.getCredentials('visionChatApi')) as unknown as VisionChatCredential;
-	const apiKey = normaliseApiKey(credentials.apiKey);
+	let connection: Connection;
 	let url: string;
 	try {
-		url = chatCompletionsUrl(credentials.baseUrl);
+		connection = connectionOf(credentials);
+		url = chatCompletionsUrl(connection.baseUrl);
 	} catch (error) {
-		throw new NodeOperationError(this.getNode(), (error as Error).message);
+		throw new NodeOperationError(this.getNode(), (error as Error).message, { description: 'Fix the Vision Chat API credential' });
 	}
-	const notices = sendsKeyInClear(url) ? [`The base URL ${url} is plain http to another host: the API key travels unencrypted`] : [];
-	let headers: Record<string, string>;
-	try {
-		headers = parseHeaderLines(credentials.customHeaders ?? '');
-	} catch (error) {
-		throw new NodeOperationError(this.getNode(), (error as Error).message, { description: 'Fix "Custom Headers" in the credential: one "Name: Value" per line' });
-	}
+	const { apiKey, headers, auth } = connection;
+	const notices =
+		apiKey && sendsKeyInClear(url) ? [`The base URL ${displayUrl(url)} is plain http to another host: the API key travels unencrypted`] : [];
 	const cancelSignal = this.getExecutionCancelSignal?.();
 
 	const outcomes: ItemOutcome[] = new Array(items.length);
@@ -62,12 +54,14 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			const options = this.getNodeParameter('options', itemIndex, {}) as VisionChatOptions;
 			live = (options.streamToCaller ?? !asTool) ? relay?.stream(itemIndex) : undefined;
 			live?.begin();
-			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, options, signal);
+			const allowUnauthorizedCerts = connection.allowUnauthorizedCerts || options.allowUnauthorizedCerts === true;
+			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, { ...options, allowUnauthorizedCerts }, signal);
 			const emitChunks = options.emitChunks ?? !asTool;
 			const send = () =>
 				streamChatCompletion({
 					url,
 					apiKey,
+					auth,
 					body,
 					headers,
 					signal,
@@ -76,7 +70,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 					firstByteTimeoutMs: options.firstByteTimeout,
 					totalTimeoutMs: options.totalTimeout || undefined,
 					maxRetries: options.maxRetries,
-					allowUnauthorizedCerts: options.allowUnauthorizedCerts,
+					allowUnauthorizedCerts,
 					onChunk: onChunkFor(emitChunks ? chunkSink(chunks, itemIndex, options.groupChunksMs ?? 0, grouperRef) : undefined, live),
 				});
 			let result = await send().catch((error: Error) => error);
@@ -136,8 +130,12 @@ function onChunkFor(emit: OnChunk | undefined, live: LiveStream | undefined): On
 	if (!live) return emit;
 	const sendText = (chunk: ChatCompletionChunk) => {
 		const choice = chunk.choices?.[0];
-		const content = choice && (choice.index ?? 0) === 0 ? choice.delta?.content : undefined;
-		if (content) live.text(content);
+		if (!choice || (choice.index ?? 0) !== 0 || !choice.delta) return;
+		const content = choice.delta.content;
+		// Strings are the hot path; lists of typed parts (Magistral) carry their text in parts.
+		const text = typeof content === 'string' ? content : deltaText(choice.delta);
+		if (text) live.text(text);
+		if (choice.delta.refusal) live.text(choice.delta.refusal);
 	};
 	if (!emit) return sendText;
 	return (chunk, info) => {

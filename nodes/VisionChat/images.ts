@@ -174,14 +174,20 @@ export function parseBase64Image(value: unknown, itemIndex: number, maxBytes: nu
 }
 
 /** Downloads http(s) URLs in n8n and sends them inline; data: URLs pass through. */
-export async function inlineUrls(urls: string[], itemIndex: number, maxBytes: number, signal: AbortSignal | undefined): Promise<ImageSource[]> {
+export async function inlineUrls(
+	urls: string[],
+	itemIndex: number,
+	maxBytes: number,
+	signal: AbortSignal | undefined,
+	allowUnauthorizedCerts: boolean,
+): Promise<ImageSource[]> {
 	const images: ImageSource[] = [];
 	for (const url of urls) {
 		if (url.startsWith('data:')) {
 			images.push(url);
 			continue;
 		}
-		const { bytes, contentType } = await downloadImage(url, { maxBytes: maxBytes || Number.MAX_SAFE_INTEGER, timeoutMs: 30_000, maxRedirects: 5, signal });
+		const { bytes, contentType } = await downloadImage(url, { maxBytes: maxBytes || Number.MAX_SAFE_INTEGER, timeoutMs: 30_000, maxRedirects: 5, signal, allowUnauthorizedCerts });
 		images.push(inlineImage(bytes, `The download of ${shorten(url)} (item ${itemIndex})`, contentType.split(';')[0]));
 	}
 	return images;

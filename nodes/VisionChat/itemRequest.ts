@@ -35,7 +35,7 @@ export async function prepareRequest(
 	} else if (imageInput === 'url') {
 		const urls = parseImageUrls(ctx.getNodeParameter('imageUrls', itemIndex, ''));
 		if (urls.length === 0) throw new InputError('"Image URLs" is empty', 'Enter at least one image URL, or switch "Image Input" to None');
-		images = options.downloadImages ? await inlineUrls(urls, itemIndex, maxBytes, signal) : urls;
+		images = options.downloadImages ? await inlineUrls(urls, itemIndex, maxBytes, signal, options.allowUnauthorizedCerts === true) : urls;
 	} else if (imageInput === 'base64') {
 		images = [parseBase64Image(ctx.getNodeParameter('base64Image', itemIndex, ''), itemIndex, maxBytes)];
 	}

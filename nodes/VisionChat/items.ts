@@ -11,13 +11,18 @@ export function resultItem(result: ChatStreamResult, itemIndex: number, notices:
 	};
 	if (first?.toolCalls) json.toolCalls = first.toolCalls as unknown as IDataObject[];
 	if (first?.reasoning) json.reasoning = first.reasoning;
-	json.choices = result.choices.map((choice) => ({
-		index: choice.index,
-		text: choice.text,
-		finishReason: choice.finishReason,
-		toolCalls: (choice.toolCalls ?? null) as unknown as IDataObject[],
-		reasoning: choice.reasoning ?? null,
-	}));
+	if (first?.refusal) json.refusal = first.refusal;
+	json.choices = result.choices.map((choice) => {
+		const entry: IDataObject = {
+			index: choice.index,
+			text: choice.text,
+			finishReason: choice.finishReason,
+			toolCalls: (choice.toolCalls ?? null) as unknown as IDataObject[],
+			reasoning: choice.reasoning ?? null,
+		};
+		if (choice.refusal) entry.refusal = choice.refusal;
+		return entry;
+	});
 	if (result.usage) json.usage = result.usage as IDataObject;
 	json.id = result.id ?? null;
 	json.model = result.model ?? null;
@@ -29,7 +34,8 @@ export function resultItem(result: ChatStreamResult, itemIndex: number, notices:
 		durationMs: Math.round(result.durationMs * 10) / 10,
 	};
 	if (result.attempts > 1) json.attempts = result.attempts;
-	if (notices.length > 0) json.warnings = notices;
+	const warnings = result.warnings ? [...notices, ...result.warnings] : notices;
+	if (warnings.length > 0) json.warnings = warnings;
 	return { json, pairedItem: { item: itemIndex } };
 }
 
@@ -38,8 +44,10 @@ export function toolResultItem(result: ChatStreamResult, itemIndex: number, noti
 	const first = result.choices[0];
 	const json: IDataObject = { text: first?.text ?? '', finishReason: first?.finishReason ?? null };
 	if (first?.toolCalls) json.toolCalls = first.toolCalls as unknown as IDataObject[];
+	if (first?.refusal) json.refusal = first.refusal;
 	if (result.choices.length > 1) json.alternatives = result.choices.slice(1).map((choice) => choice.text);
-	if (notices.length > 0) json.warnings = notices;
+	const warnings = result.warnings ? [...notices, ...result.warnings] : notices;
+	if (warnings.length > 0) json.warnings = warnings;
 	return { json, pairedItem: { item: itemIndex } };
 }
 

@@ -1,25 +1,20 @@
 import type { ICredentialTestFunctions, ICredentialsDecrypted, ILoadOptionsFunctions, INodeCredentialTestResult, INodeListSearchResult } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { listModels } from './stream/models';
-import { normaliseApiKey } from './stream/endpoint';
 import { VisionStreamError } from './stream/errors';
-import { parseHeaderLines } from './customHeaders';
-
-interface VisionChatCredential {
-	apiKey: string;
-	baseUrl: string;
-	customHeaders?: string;
-}
+import { connectionOf, type VisionChatCredential } from './credential';
 
 /** Model picker: GET {baseUrl}/models, filtered by what the user types. */
 export async function searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 	const credentials = (await this.getCredentials('visionChatApi')) as unknown as VisionChatCredential;
+	// The node's own "Allow Self-Signed Certificates" counts here too: the list must load where the chat works.
+	const nodeOptions = (this.getCurrentNodeParameter('options') ?? {}) as { allowUnauthorizedCerts?: boolean };
 	let models;
 	try {
+		const connection = connectionOf(credentials);
 		models = await listModels({
-			baseUrl: credentials.baseUrl,
-			apiKey: normaliseApiKey(credentials.apiKey),
-			headers: parseHeaderLines(credentials.customHeaders ?? ''),
+			...connection,
+			allowUnauthorizedCerts: connection.allowUnauthorizedCerts || nodeOptions.allowUnauthorizedCerts === true,
 		});
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), (error as Error).message, {
@@ -41,11 +36,7 @@ export async function testVisionChatCredential(
 ): Promise<INodeCredentialTestResult> {
 	const data = (credential.data ?? {}) as unknown as VisionChatCredential;
 	try {
-		const models = await listModels({
-			baseUrl: data.baseUrl,
-			apiKey: normaliseApiKey(data.apiKey),
-			headers: parseHeaderLines(data.customHeaders ?? ''),
-		});
+		const models = await listModels(connectionOf(data));
 		return { status: 'OK', message: `Connection successful: ${models.length} models available` };
 	} catch (error) {
 		return { status: 'Error', message: (error as Error).message };

@@ -13,7 +13,7 @@ beforeEach(() => server.reset());
 // The methods use nothing of their context but these; n8n passes its own.
 const testContext = {} as ICredentialTestFunctions;
 function pickerContext(credential: Record<string, string>): ILoadOptionsFunctions {
-	return { getCredentials: async () => credential, getNode: () => ({ name: 'Vision Chat' }) } as unknown as ILoadOptionsFunctions;
+	return { getCredentials: async () => credential, getNode: () => ({ name: 'Vision Chat' }), getCurrentNodeParameter: () => ({}) } as unknown as ILoadOptionsFunctions;
 }
 
 describe('credential test (GET {baseUrl}/models)', () => {
@@ -33,6 +33,22 @@ describe('credential test (GET {baseUrl}/models)', () => {
 	it('shows the server\'s own message when the key is refused', async () => {
 		const result = await testVisionChatCredential.call(testContext, { id: '1', name: 'c', type: 'visionChatApi', data: { apiKey: 'refused-key', baseUrl: server.baseUrl } });
 		expect(result).toEqual({ status: 'Error', message: 'The API key was refused (HTTP 401): Incorrect API key provided (invalid_api_key)' });
+	});
+
+	it('sends the key the way the credential says: a named header, or none', async () => {
+		const named = await testVisionChatCredential.call(testContext, {
+			id: '1',
+			name: 'c',
+			type: 'visionChatApi',
+			data: { apiKey: 'az-key', baseUrl: `${server.baseUrl}?api-version=2024-10-21`, sendKeyAs: 'header', keyHeaderName: 'api-key' },
+		});
+		expect(named.status).toBe('OK');
+		expect(server.requests[0].path).toBe('/v1/models?api-version=2024-10-21');
+		expect(server.requests[0].headers['api-key']).toBe('az-key');
+		expect(server.requests[0].headers.authorization).toBeUndefined();
+		const none = await testVisionChatCredential.call(testContext, { id: '1', name: 'c', type: 'visionChatApi', data: { baseUrl: server.baseUrl, sendKeyAs: 'none' } });
+		expect(none.status).toBe('OK');
+		expect(server.requests[1].headers.authorization).toBeUndefined();
 	});
 
 	it('says what is wrong with an unreachable base URL', async () => {

@@ -14,7 +14,7 @@ describe('streamChatCompletion over loopback', () => {
 	it('streams the reference answer and reports chunks live with sequence and timing', async () => {
 		server.route('*', streamText(['The', ' image', ' shows a cat.'], 20));
 		const seen: Array<[number, string | null | undefined]> = [];
-		const result = await run({ onChunk: (c, info) => seen.push([info.sequence, c.choices?.[0]?.delta?.content]) });
+		const result = await run({ onChunk: (c, info) => seen.push([info.sequence, c.choices?.[0]?.delta?.content as string | undefined]) });
 		expect(result.choices).toEqual([{ index: 0, text: 'The image shows a cat.', finishReason: 'stop' }]);
 		expect(result.completion).toBe('done');
 		expect(result.chunkCount).toBe(5);

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { streamChatCompletion } from '../../nodes/VisionChat/stream/client';
+import { listModels } from '../../nodes/VisionChat/stream/models';
+import { downloadImage } from '../../nodes/VisionChat/stream/download';
 import { VisionStreamError } from '../../nodes/VisionChat/stream/errors';
 import { startTestServer, textEvents, type TestServer } from '../server';
 
@@ -99,7 +101,17 @@ describe('self-signed certificates', () => {
 		const key = path.join(dir, 'key.pem');
 		const cert = path.join(dir, 'cert.pem');
 		execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-		httpsServer = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+		httpsServer = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+			if (req.url === '/v1/models') {
+				res.writeHead(200, { 'content-type': 'application/json' });
+				res.end(JSON.stringify({ data: [{ id: 'private-model' }] }));
+				return;
+			}
+			if (req.url === '/img.png') {
+				res.writeHead(200, { 'content-type': 'image/png' });
+				res.end(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+				return;
+			}
 			res.writeHead(200, { 'content-type': 'text/event-stream' });
 			res.end(textEvents(['private gateway']).join(''));
 		});
@@ -118,5 +130,15 @@ describe('self-signed certificates', () => {
 	it('are accepted with allowUnauthorizedCerts', async () => {
 		const result = await streamChatCompletion({ url, apiKey: 'k', body, allowUnauthorizedCerts: true });
 		expect(result.choices[0].text).toBe('private gateway');
+	});
+
+	it('reach the model list (credential test, model picker) and image downloads too', async () => {
+		const baseUrl = url.replace(/\/chat\/completions$/, '');
+		await expect(listModels({ baseUrl, apiKey: 'k' })).rejects.toThrow(/self-signed certificate/i);
+		expect(await listModels({ baseUrl, apiKey: 'k', allowUnauthorizedCerts: true })).toEqual([{ id: 'private-model' }]);
+		const image = url.replace(/\/v1\/chat\/completions$/, '/img.png');
+		const download = { maxBytes: 1000, timeoutMs: 5000, maxRedirects: 0 };
+		await expect(downloadImage(image, download)).rejects.toThrow(/self-signed certificate/i);
+		expect((await downloadImage(image, { ...download, allowUnauthorizedCerts: true })).contentType).toBe('image/png');
 	});
 });

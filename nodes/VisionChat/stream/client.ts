@@ -1,14 +1,18 @@
 import { request, type Dispatcher } from 'undici';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import { ChatStreamAccumulator } from './accumulate';
+import { keyHeaders, type KeyAuth } from './auth';
 import { jsonBody, type RequestBody } from './body';
 import { dispatcherFor } from './dispatcher';
 import { VisionStreamError, type AttemptRecord } from './errors';
 import { DEFAULT_TIMEOUTS, HttpFailure, MidStreamFailure, TotalTimeout, finish, toStreamError } from './failures';
-import { ChunkDecoder, DEFAULT_MAX_EVENT_BYTES, errorMessageOf, snippet } from './events';
-import { httpError, looksLikeHtml, summariseHtml } from './httpErrors';
+import { ChunkDecoder, DEFAULT_MAX_EVENT_BYTES } from './events';
+import { httpError } from './httpErrors';
+import { nonStreamedResult, resultOf } from './results';
+import { decodedBody, headerValue, readRest, readText, sniffFormat } from './responseBody';
 import { backoffDelayMs, serverRequestedDelayMs, sleep, DEFAULT_BACKOFF, type BackoffSettings } from './retry';
-import type { ChatCompletion, ChatCompletionChunk, ChatStreamResult } from './types';
+import type { ChatCompletionChunk, ChatStreamResult } from './types';
 
 export { DEFAULT_TIMEOUTS };
 
@@ -23,6 +27,8 @@ export interface StreamChatOptions {
 	/** The full chat completions URL. */
 	url: string;
 	apiKey: string;
+	/** How the key is sent; Authorization: Bearer when absent. */
+	auth?: KeyAuth;
 	/** A JSON-serialisable body (may contain InlineImage values) or a prepared RequestBody. */
 	body: unknown;
 	headers?: Record<string, string>;
@@ -31,6 +37,8 @@ export interface StreamChatOptions {
 	onChunk?: (chunk: ChatCompletionChunk, info: ChunkInfo) => void;
 	/** `n` of the request: how many choices must finish for the answer to be complete. */
 	expectedChoices?: number;
+	/** How long to wait for `[DONE]` (or the end) once every choice has a finish_reason. */
+	finishGraceMs?: number;
 	/** Time without any data between chunks before giving up. */
 	idleTimeoutMs?: number;
 	/** Time from sending the request to the response headers. */
@@ -50,6 +58,10 @@ export interface StreamChatOptions {
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
+// Long enough for the usage chunk that follows the last finish_reason, short enough not to be felt.
+const DEFAULT_FINISH_GRACE_MS = 1500;
+// After [DONE], give a well-behaved server this long to end the response so its connection is reused.
+const AFTER_DONE_DRAIN_MS = 250;
 
 /**
  * Sends one chat completion request with `stream: true` and returns the assembled answer.
@@ -106,7 +118,7 @@ async function attemptOnce(
 ): Promise<ChatStreamResult> {
 	const headers: Record<string, string> = {
 		...options.headers,
-		authorization: `Bearer ${options.apiKey}`,
+		...keyHeaders(options.apiKey, options.auth),
 		'content-type': 'application/json',
 		accept: 'text/event-stream, application/json',
 		'content-length': String(body.length),
@@ -128,7 +140,7 @@ async function attemptOnce(
 
 	const contentType = headerValue(response.headers['content-type']).toLowerCase();
 	if (response.statusCode < 200 || response.statusCode >= 300) {
-		const text = await readText(response.body, MAX_ERROR_BODY_BYTES);
+		const text = await readText(decodedBodyOf(response), MAX_ERROR_BODY_BYTES);
 		throw new HttpFailure(
 			httpError(response.statusCode, text, contentType, options.url, headerValue(response.headers.location) || undefined),
 			serverRequestedDelayMs(response.headers),
@@ -158,30 +170,43 @@ async function attemptOnce(
 		options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
 	);
 
-	const iterator = response.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+	const answer = decodedBodyOf(response);
+	const iterator = answer[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+	const expectedChoices = options.expectedChoices ?? 1;
+	let quietAfterFinish = false;
 	try {
-		const first = await iterator.next();
-		const head = first.done ? '' : first.value.subarray(0, 64).toString('utf8');
-		if (!contentType.includes('text/event-stream') && !/^\s*(data|event|id|retry)?:/.test(head)) {
-			// Not SSE: a JSON error, a whole non-streamed answer, or something else entirely.
-			const rest = first.done ? '' : await readRest(first.value, iterator, MAX_JSON_BODY_BYTES);
-			return nonStreamedResult(rest, contentType, accumulator, startedAt, options.url);
+		const { format, head, ended } = await sniffFormat(iterator, contentType);
+		if (format !== 'sse') {
+			const rest = ended ? Buffer.concat(head).toString('utf8') : await readRest(head, iterator, MAX_JSON_BODY_BYTES);
+			return nonStreamedResult(rest, format, contentType, accumulator, startedAt, options.url);
 		}
-		if (!first.done) decoder.feed(first.value);
-		for (let next = await iterator.next(); !next.done && !decoder.done; next = await iterator.next()) {
+		for (const bytes of head) decoder.feed(bytes);
+		let finished = accumulator.allChoicesFinished(expectedChoices);
+		while (!decoder.done && !ended) {
+			// Once the answer is complete, a server that neither sends [DONE] nor closes is not waited for.
+			const next = finished ? await withGrace(iterator.next(), options.finishGraceMs ?? DEFAULT_FINISH_GRACE_MS) : await iterator.next();
+			if (next === undefined) {
+				quietAfterFinish = true;
+				break;
+			}
+			if (next.done) break;
 			decoder.feed(next.value);
+			if (!finished) finished = accumulator.allChoicesFinished(expectedChoices);
 		}
-		if (!decoder.done) decoder.end();
+		if (!decoder.done && !quietAfterFinish) decoder.end();
 	} catch (error) {
+		answer.destroy();
 		response.body.destroy();
 		throw new MidStreamFailure(error, accumulator);
 	}
 	if (decoder.done) {
-		// [DONE] arrived: whatever follows is not ours to wait for; free the socket.
-		response.body.dump({ limit: 65_536 }).catch(() => undefined);
+		// [DONE] arrived: whatever follows (keep-alive bytes, an open connection) is not ours to wait for.
+		response.body.dump({ limit: 65_536, signal: AbortSignal.timeout(AFTER_DONE_DRAIN_MS) }).catch(() => undefined);
+	} else if (quietAfterFinish) {
+		response.body.destroy();
 	}
 
-	if (completion === undefined && accumulator.allChoicesFinished(options.expectedChoices ?? 1)) {
+	if (completion === undefined && accumulator.allChoicesFinished(expectedChoices)) {
 		completion = 'finish_reason';
 	}
 	if (completion === undefined) {
@@ -198,71 +223,6 @@ async function attemptOnce(
 	return resultOf(accumulator, completion, timeToFirstTokenMs, startedAt);
 }
 
-function resultOf(
-	accumulator: ChatStreamAccumulator,
-	completion: ChatStreamResult['completion'],
-	timeToFirstTokenMs: number | null,
-	startedAt: number,
-): ChatStreamResult {
-	return {
-		id: accumulator.id,
-		model: accumulator.model,
-		created: accumulator.created,
-		systemFingerprint: accumulator.systemFingerprint,
-		choices: accumulator.choiceResults(),
-		usage: accumulator.usage,
-		chunkCount: accumulator.chunkCount,
-		completion,
-		timeToFirstTokenMs,
-		durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
-		attempts: 1,
-	};
-}
-
-function nonStreamedResult(
-	text: string,
-	contentType: string,
-	accumulator: ChatStreamAccumulator,
-	startedAt: number,
-	url: string,
-): ChatStreamResult {
-	let parsed: unknown;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		const what = looksLikeHtml(text, contentType) ? summariseHtml(text) : snippet(text) || '(empty body)';
-		throw new VisionStreamError(`The server answered 200 but not with an event stream or JSON: ${what}`, {
-			kind: 'protocol',
-			serverMessage: what,
-			url,
-			hint: 'Check the base URL in the credential: it must point at an OpenAI-compatible API (usually ending in /v1)',
-		});
-	}
-	const object = (parsed ?? {}) as Record<string, unknown>;
-	if (object.error !== undefined && object.error !== null) {
-		const message = errorMessageOf(object);
-		throw new VisionStreamError(`The server answered 200 with an error: ${message}`, {
-			kind: 'server',
-			serverMessage: message,
-			url,
-		});
-	}
-	if (!Array.isArray(object.choices)) {
-		throw new VisionStreamError(`The server answered 200 with JSON that is not a chat completion: ${snippet(text)}`, {
-			kind: 'protocol',
-			url,
-			hint: 'Check the base URL in the credential: it must point at an OpenAI-compatible API (usually ending in /v1)',
-		});
-	}
-	if (object.object === 'chat.completion.chunk') {
-		accumulator.push(object as ChatCompletionChunk);
-	} else {
-		accumulator.acceptCompletion(object as ChatCompletion);
-	}
-	const ttft = performance.now() - startedAt;
-	return resultOf(accumulator, 'non_streamed', ttft, startedAt);
-}
-
 function combineSignals(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
 	const present = signals.filter((s): s is AbortSignal => s !== undefined);
 	if (present.length <= 1) return present[0];
@@ -273,36 +233,20 @@ function isRequestBody(value: unknown): value is RequestBody {
 	return typeof value === 'object' && value !== null && typeof (value as RequestBody).stream === 'function' && typeof (value as RequestBody).length === 'number';
 }
 
-function headerValue(value: string | string[] | undefined): string {
-	return Array.isArray(value) ? value.join(', ') : (value ?? '');
+/** The body with any Content-Encoding undone. */
+function decodedBodyOf(response: Dispatcher.ResponseData): Readable {
+	return decodedBody(response.body, headerValue(response.headers['content-encoding']));
 }
 
-async function readText(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
-	const chunks: Buffer[] = [];
-	let size = 0;
+/** The next read, or undefined when nothing arrives within `ms`. */
+async function withGrace<T>(read: Promise<T>, ms: number): Promise<T | undefined> {
+	let timer: NodeJS.Timeout | undefined;
+	const quiet = new Promise<undefined>((resolve) => {
+		timer = setTimeout(resolve, ms, undefined);
+	});
 	try {
-		for await (const chunk of body) {
-			chunks.push(chunk);
-			size += chunk.length;
-			if (size >= limit) {
-				body.destroy();
-				break;
-			}
-		}
-	} catch {
-		// A broken error body still leaves us the status code and what arrived.
+		return await Promise.race([read, quiet]);
+	} finally {
+		clearTimeout(timer);
 	}
-	return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
-
-async function readRest(first: Buffer, iterator: AsyncIterator<Buffer>, limit: number): Promise<string> {
-	const chunks = [first];
-	let size = first.length;
-	for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-		chunks.push(next.value);
-		size += next.value.length;
-		if (size > limit) throw new VisionStreamError(`The server's answer is larger than ${limit / 1048576} MB and is not a stream`, { kind: 'protocol' });
-	}
-	return Buffer.concat(chunks).toString('utf8');
-}
-

@@ -13,7 +13,6 @@ export interface DownloadOptions {
 export interface Downloaded {
 	bytes: Buffer;
 	contentType: string;
-	finalUrl: string;
 }
 
 /**
@@ -78,7 +77,7 @@ export async function downloadImage(url: string, options: DownloadOptions): Prom
 			}
 			chunks.push(chunk);
 		}
-		return { bytes: Buffer.concat(chunks, size), contentType: String(response.headers['content-type'] ?? ''), finalUrl: current };
+		return { bytes: Buffer.concat(chunks, size), contentType: String(response.headers['content-type'] ?? '') };
 	}
 }
 

@@ -5,6 +5,7 @@ const LOCAL_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0|host\.dock
 /**
  * Normalises a base URL: trims it, adds a scheme when missing (http for local hosts, https
  * otherwise), drops trailing slashes and a pasted `/chat/completions` or `/models` suffix.
+ * A query string is kept (Azure's `?api-version=…`, gateways that take a key there).
  */
 export function normaliseBaseUrl(input: string): string {
 	let url = (input ?? '').trim();
@@ -19,15 +20,42 @@ export function normaliseBaseUrl(input: string): string {
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
 		throw new TypeError(`The base URL "${input}" must start with http:// or https://`);
 	}
-	return url.replace(/\/+$/, '').replace(/\/(chat\/completions|models)$/i, '').replace(/\/+$/, '');
+	const { path, query } = splitQuery(url);
+	return trimPath(path) + query;
 }
 
 export function chatCompletionsUrl(baseUrl: string): string {
-	return `${normaliseBaseUrl(baseUrl)}/chat/completions`;
+	const { path, query } = splitQuery(normaliseBaseUrl(baseUrl));
+	return `${path}/chat/completions${query}`;
 }
 
 export function modelsUrl(baseUrl: string): string {
-	return `${normaliseBaseUrl(baseUrl)}/models`;
+	const { path, query } = splitQuery(normaliseBaseUrl(baseUrl));
+	// Azure's classic URL names one deployment; its model list lives at the resource's /openai/models.
+	const azureDeployment = /^(.*\/openai)\/deployments\/[^/]+$/i.exec(path);
+	if (azureDeployment) return `${azureDeployment[1]}/models${query}`;
+	return `${path}/models${query}`;
+}
+
+/** The URL as it may appear in messages: values of query parameters that may be secrets are masked. */
+export function displayUrl(url: string): string {
+	const { path, query } = splitQuery(url);
+	if (!query) return url;
+	const masked = query.replace(/([?&])([^=&#]+)=([^&#]*)/g, (whole, sep: string, name: string) =>
+		/key|token|secret|sig|auth|pass|code|credential/i.test(name) ? `${sep}${name}=…` : whole,
+	);
+	return path + masked;
+}
+
+function splitQuery(url: string): { path: string; query: string } {
+	const at = url.search(/[?#]/);
+	if (at < 0) return { path: url, query: '' };
+	// A fragment is never sent to a server.
+	return { path: url.slice(0, at), query: url.slice(at).replace(/#.*$/, '') };
+}
+
+function trimPath(path: string): string {
+	return path.replace(/\/+$/, '').replace(/\/(chat\/completions|models)$/i, '').replace(/\/+$/, '');
 }
 
 /** Users paste keys with spaces, newlines or a "Bearer " prefix; the header needs the bare key. */

@@ -30,8 +30,11 @@ export class ChunkDecoder {
 			maxBufferSize: maxEventBytes,
 			onEvent: (event) => this.onEvent(event.event, event.data),
 			onError: (error: ParseError) => {
-				// Unknown fields and bad retry values are legal to ignore per the SSE spec.
-				if (error.type === 'max-buffer-size-exceeded') {
+				// Unknown fields and bad retry values are legal to ignore per the SSE spec, but a bare
+				// JSON line is some gateway's way of reporting an error (or a stream that is not SSE).
+				if (error.type === 'unknown-field' && error.line?.trimStart().startsWith('{')) {
+					this.pendingError ??= bareJsonLineError(error.line);
+				} else if (error.type === 'max-buffer-size-exceeded') {
 					this.pendingError ??= new VisionStreamError(
 						`The server sent an event larger than ${Math.round(maxEventBytes / 1048576)} MB, which is not a chat completion chunk`,
 						{ kind: 'protocol', hint: 'Check that the base URL points at an OpenAI-compatible chat completions API' },
@@ -96,8 +99,10 @@ export class ChunkDecoder {
 			return;
 		}
 		const object = parsed as ChatCompletionChunk;
-		if (object.error !== undefined && object.error !== null) {
-			const message = errorMessageOf(object);
+		// Groq reports a stream it had to stop under x_groq.error.
+		const failure = object.error ?? (object.x_groq?.error ? { error: object.x_groq.error } : undefined);
+		if (failure !== undefined && failure !== null) {
+			const message = errorMessageOf(object.error !== undefined ? object : failure);
 			this.pendingError = new VisionStreamError(`The server reported an error mid-stream: ${message}`, {
 				kind: 'server',
 				serverMessage: message,
@@ -107,6 +112,33 @@ export class ChunkDecoder {
 		if (type !== undefined && type !== 'message' && !Array.isArray(object.choices)) return;
 		this.handlers.onChunk(object);
 	}
+}
+
+/** What a JSON line without `data:` in an event stream means: an error report, or NDJSON. */
+function bareJsonLineError(line: string): VisionStreamError | undefined {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(line);
+	} catch {
+		return undefined; // a field name that happens to start with "{": ignorable per the SSE spec
+	}
+	const record = (parsed ?? {}) as Record<string, unknown>;
+	if (record.error !== undefined && record.error !== null) {
+		const message = errorMessageOf(record);
+		return new VisionStreamError(`The server reported an error in the stream: ${message}`, { kind: 'server', serverMessage: message });
+	}
+	return ndjsonError();
+}
+
+/** A body of JSON lines (NDJSON) comes from a native API such as Ollama's /api/chat, not the OpenAI-compatible one. */
+export function ndjsonError(): VisionStreamError {
+	return new VisionStreamError(
+		'The server answered with newline-delimited JSON (NDJSON), the format of a native API, not the server-sent events of an OpenAI-compatible chat completions API',
+		{
+			kind: 'protocol',
+			hint: 'Use the server\'s OpenAI-compatible base URL, which usually ends in /v1 (Ollama: http://localhost:11434/v1)',
+		},
+	);
 }
 
 /** Pulls the human message out of the many error shapes servers use. */
@@ -130,7 +162,10 @@ export function errorMessageOf(body: unknown): string {
 			const inner = error as Record<string, unknown>;
 			const message = inner.message ?? inner.msg ?? inner.detail;
 			const code = inner.code ?? inner.type;
-			if (typeof message === 'string') return code && typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+			if (typeof message === 'string') {
+				const withCode = code && typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+				return withCode + upstreamDetail(inner.metadata);
+			}
 			return snippet(JSON.stringify(error));
 		}
 		for (const key of ['message', 'detail', 'msg', 'error_description']) {
@@ -141,6 +176,19 @@ export function errorMessageOf(body: unknown): string {
 		return snippet(JSON.stringify(body));
 	}
 	return String(body);
+}
+
+/** OpenRouter names the upstream provider and quotes its raw error under `error.metadata`. */
+function upstreamDetail(metadata: unknown): string {
+	if (!metadata || typeof metadata !== 'object') return '';
+	const { raw, provider_name: provider } = metadata as { raw?: unknown; provider_name?: unknown };
+	if (raw === undefined && provider === undefined) return '';
+	let rawText = '';
+	if (typeof raw === 'string') rawText = raw.trim().startsWith('{') ? errorMessageOf(raw) : snippet(raw);
+	else if (raw !== undefined && raw !== null) rawText = errorMessageOf(raw);
+	const who = typeof provider === 'string' && provider ? provider : '';
+	if (!who && !rawText) return '';
+	return ` — ${who}${who && rawText ? ': ' : ''}${rawText}`;
 }
 
 export function snippet(text: string, max = 300): string {

@@ -1,4 +1,5 @@
 import { VisionStreamError } from './errors';
+import { displayUrl } from './endpoint';
 import { errorMessageOf, snippet } from './events';
 
 /** Turns an HTML error page (a proxy's 502, a login page) into one readable line. */
@@ -55,10 +56,12 @@ const STATUS_HINTS: Record<number, string> = {
 	504: 'A gateway timed out waiting for the model: try again later',
 };
 
-export function httpError(status: number, body: string, contentType: string, url: string, location?: string): VisionStreamError {
+export function httpError(status: number, body: string, contentType: string, requestUrl: string, location?: string): VisionStreamError {
+	// Query strings may carry a gateway's key: messages show them masked.
+	const url = displayUrl(requestUrl);
 	if (status >= 300 && status < 400) {
 		// Redirects are not followed: the Authorization header must never go to another host.
-		const target = location ? new URL(location, url).href : 'another address';
+		const target = location ? displayUrl(new URL(location, requestUrl).href) : 'another address';
 		return new VisionStreamError(`The server redirected the request (HTTP ${status}) to ${target}`, {
 			kind: 'http',
 			httpCode: status,

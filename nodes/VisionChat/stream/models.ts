@@ -1,21 +1,21 @@
 import { request } from 'undici';
+import { keyHeaders, type KeyAuth } from './auth';
 import { dispatcherFor } from './dispatcher';
 import { VisionStreamError, redactSecret } from './errors';
 import { httpError } from './httpErrors';
-import { modelsUrl } from './endpoint';
-
-function headerValue(value: string | string[] | undefined): string {
-	return Array.isArray(value) ? value[0] : (value ?? '');
-}
+import { displayUrl, modelsUrl } from './endpoint';
+import { decodedBody, headerValue, readText } from './responseBody';
 
 export interface ModelInfo {
 	id: string;
-	ownedBy?: string;
 }
+
+const MAX_LIST_BYTES = 16 * 1024 * 1024;
 
 export interface ListModelsOptions {
 	baseUrl: string;
 	apiKey: string;
+	auth?: KeyAuth;
 	headers?: Record<string, string>;
 	signal?: AbortSignal;
 	timeoutMs?: number;
@@ -30,7 +30,7 @@ export async function listModels(options: ListModelsOptions): Promise<ModelInfo[
 	try {
 		response = await request(url, {
 			method: 'GET',
-			headers: { ...options.headers, authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
+			headers: { ...options.headers, ...keyHeaders(options.apiKey, options.auth), accept: 'application/json' },
 			signal: options.signal,
 			headersTimeout: timeoutMs,
 			bodyTimeout: timeoutMs,
@@ -38,17 +38,17 @@ export async function listModels(options: ListModelsOptions): Promise<ModelInfo[
 		});
 	} catch (error) {
 		const code = (error as { code?: string }).code;
-		throw new VisionStreamError(`Could not reach ${url}: ${(error as Error).message}${code ? ` (${code})` : ''}`, {
+		throw new VisionStreamError(`Could not reach ${displayUrl(url)}: ${(error as Error).message}${code ? ` (${code})` : ''}`, {
 			kind: 'network',
 			url,
 			hint: 'Check the base URL in the credential and that the server is reachable from n8n',
 			cause: error,
 		});
 	}
-	const text = await response.body.text();
+	const text = await readText(decodedBody(response.body, headerValue(response.headers['content-encoding'])), MAX_LIST_BYTES);
 	const contentType = String(response.headers['content-type'] ?? '');
 	if (response.statusCode < 200 || response.statusCode >= 300) {
-		const failure = httpError(response.statusCode, text, contentType, url, headerValue(response.headers.location) || undefined);
+		const failure = httpError(response.statusCode, text, contentType, url, headerValue(response.headers.location).split(',')[0] || undefined);
 		failure.message = redactSecret(failure.message, options.apiKey);
 		throw failure;
 	}
@@ -56,17 +56,17 @@ export async function listModels(options: ListModelsOptions): Promise<ModelInfo[
 	try {
 		parsed = JSON.parse(text);
 	} catch {
-		throw new VisionStreamError(`${url} did not answer with JSON; is the base URL an OpenAI-compatible API?`, { kind: 'protocol', url });
+		throw new VisionStreamError(`${displayUrl(url)} did not answer with JSON; is the base URL an OpenAI-compatible API?`, { kind: 'protocol', url });
 	}
 	// OpenAI answers {data:[...]}; some local servers answer a bare array or {models:[...]}.
 	const record = parsed as { data?: unknown; models?: unknown };
 	const list = Array.isArray(parsed) ? parsed : Array.isArray(record.data) ? record.data : Array.isArray(record.models) ? record.models : undefined;
-	if (!list) throw new VisionStreamError(`${url} answered JSON without a model list`, { kind: 'protocol', url });
+	if (!list) throw new VisionStreamError(`${displayUrl(url)} answered JSON without a model list`, { kind: 'protocol', url });
 	return list
 		.map((entry: unknown) => {
 			if (typeof entry === 'string') return { id: entry };
-			const model = entry as { id?: string; name?: string; model?: string; owned_by?: string };
-			return { id: model.id ?? model.name ?? model.model ?? '', ownedBy: model.owned_by };
+			const model = entry as { id?: string; name?: string; model?: string };
+			return { id: model.id ?? model.name ?? model.model ?? '' };
 		})
 		.filter((model: ModelInfo) => model.id);
 }

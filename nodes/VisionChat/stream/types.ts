@@ -7,9 +7,18 @@ export interface ToolCallDelta {
 	function?: { name?: string; arguments?: string };
 }
 
+/** One typed piece of `delta.content` when a provider streams content as a list (Mistral's Magistral). */
+export interface ContentPart {
+	type?: string;
+	text?: string;
+	thinking?: string | ContentPart[];
+	[key: string]: unknown;
+}
+
 export interface ChunkDelta {
 	role?: string;
-	content?: string | null;
+	content?: string | ContentPart[] | null;
+	refusal?: string | null;
 	reasoning_content?: string | null;
 	reasoning?: string | null;
 	tool_calls?: ToolCallDelta[] | null;
@@ -36,6 +45,8 @@ export interface ChatCompletionChunk {
 	system_fingerprint?: string | null;
 	choices?: ChunkChoice[] | null;
 	usage?: Usage | null;
+	/** Groq puts usage here instead of at the top level. */
+	x_groq?: { usage?: Usage | null; [key: string]: unknown } | null;
 	[key: string]: unknown;
 }
 
@@ -50,7 +61,8 @@ export interface ChatCompletion {
 		index?: number;
 		message?: {
 			role?: string;
-			content?: string | Array<{ type?: string; text?: string }> | null;
+			content?: string | ContentPart[] | null;
+			refusal?: string | null;
 			reasoning_content?: string | null;
 			reasoning?: string | null;
 			tool_calls?: ToolCall[] | null;
@@ -72,6 +84,8 @@ export interface ChoiceResult {
 	finishReason: string | null;
 	toolCalls?: ToolCall[];
 	reasoning?: string;
+	/** Why the model declined (OpenAI structured-output refusals). */
+	refusal?: string;
 }
 
 export type CompletionSignal = 'done' | 'finish_reason' | 'non_streamed';
@@ -92,4 +106,6 @@ export interface ChatStreamResult {
 	durationMs: number;
 	/** Attempts made, including the successful one. */
 	attempts: number;
+	/** Things the user should know that did not fail the request (refusals, unknown content parts). */
+	warnings?: string[];
 }
