@@ -1,10 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { streamChatCompletion, type ChunkInfo } from './stream/client';
+import { streamChatCompletion, type ChunkInfo } from './stream/transport/client';
 import type { ChatCompletionChunk } from './stream/types';
-import { deltaText } from './stream/contentParts';
-import { chatCompletionsUrl, displayUrl, sendsKeyInClear } from './stream/endpoint';
-import { VisionStreamError } from './stream/errors';
+import { deltaText } from './stream/answer/contentParts';
+import { chatCompletionsUrl, displayUrl, sendsKeyInClear } from './stream/request/endpoint';
 import { prepareRequest } from './itemRequest';
 import { toNodeError } from './nodeErrors';
 import { connectionOf, type Connection, type VisionChatCredential } from './credential';
@@ -57,8 +56,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			const allowUnauthorizedCerts = connection.allowUnauthorizedCerts || options.allowUnauthorizedCerts === true;
 			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, { ...options, allowUnauthorizedCerts }, signal);
 			const emitChunks = options.emitChunks ?? !asTool;
-			const send = () =>
-				streamChatCompletion({
+			const result = await streamChatCompletion({
 					url,
 					apiKey,
 					auth,
@@ -73,14 +71,6 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 					allowUnauthorizedCerts,
 					onChunk: onChunkFor(emitChunks ? chunkSink(chunks, itemIndex, options.groupChunksMs ?? 0, grouperRef) : undefined, live),
 				});
-			let result = await send().catch((error: Error) => error);
-			if (result instanceof Error) {
-				if (!body.stream_options || !rejectsStreamOptions(result)) throw result;
-				// Some providers refuse stream_options outright: ask once more without usage.
-				delete body.stream_options;
-				notes.push(`The server refused stream_options (${result.message}); sent again without it, so usage is absent`);
-				result = await send();
-			}
 			grouperRef.grouper?.flush();
 			live?.end();
 			const item = (asTool ? toolResultItem : resultItem)(result, itemIndex, [...notices, ...notes]);
@@ -142,11 +132,6 @@ function onChunkFor(emit: OnChunk | undefined, live: LiveStream | undefined): On
 		sendText(chunk);
 		emit(chunk, info);
 	};
-}
-
-function rejectsStreamOptions(error: unknown): boolean {
-	if (!(error instanceof VisionStreamError) || (error.httpCode !== 400 && error.httpCode !== 422)) return false;
-	return /stream_options|include_usage|extra (inputs|fields)/i.test(error.message);
 }
 
 function keepInputData(result: INodeExecutionData, input: INodeExecutionData): void {

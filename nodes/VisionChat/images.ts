@@ -1,6 +1,6 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { InlineImage } from './stream/body';
-import { downloadImage } from './stream/download';
+import { InlineImage } from './stream/request/body';
+import { downloadImage } from './stream/transport/download';
 import { sniffType } from './imageType';
 import { InputError } from './inputError';
 import type { ImageSource } from './request';

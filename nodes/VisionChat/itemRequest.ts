@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { inlineUrls, parseBase64Image, parseImageUrls, readBinaryImages } from './images';
 import { InputError } from './inputError';
 import { buildChatRequest, type ImageSource, type VisionChatOptions } from './request';
-import { InlineImage } from './stream/body';
+import { InlineImage } from './stream/request/body';
 import { resizeImage, resizeRequested, type ResizeOptions } from './resize';
 
 export interface PreparedRequest {

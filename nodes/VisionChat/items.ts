@@ -1,5 +1,5 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import type { VisionStreamError } from './stream/errors';
+import type { VisionStreamError } from './stream/errors/streamError';
 import type { ChatCompletionChunk, ChatStreamResult } from './stream/types';
 
 /** The Result output item for one input item. */

@@ -1,7 +1,7 @@
 import type { ICredentialTestFunctions, ICredentialsDecrypted, ILoadOptionsFunctions, INodeCredentialTestResult, INodeListSearchResult } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { listModels } from './stream/models';
-import { VisionStreamError } from './stream/errors';
+import { listModels } from './stream/transport/models';
+import { VisionStreamError } from './stream/errors/streamError';
 import { connectionOf, type VisionChatCredential } from './credential';
 
 /** Model picker: GET {baseUrl}/models, filtered by what the user types. */

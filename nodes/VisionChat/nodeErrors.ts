@@ -1,6 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, type JsonObject } from 'n8n-workflow';
-import { VisionStreamError } from './stream/errors';
+import { VisionStreamError } from './stream/errors/streamError';
 import { InputError } from './inputError';
 
 /** The core's and the input checks' errors as n8n's own error types, with the item and the fix. */

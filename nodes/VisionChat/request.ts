@@ -1,4 +1,4 @@
-import type { InlineImage } from './stream/body';
+import type { InlineImage } from './stream/request/body';
 import { InputError } from './inputError';
 
 /** The `options` collection as n8n hands it over; every field absent unless the user added it. */

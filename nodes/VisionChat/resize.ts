@@ -6,7 +6,7 @@
  * is off. Cheap checks come first: animated GIF/WebP/PNG and images already within the limit
  * (when no re-encoding is asked for) are recognised from their headers and never decoded.
  */
-import { InlineImage } from './stream/body';
+import { InlineImage } from './stream/request/body';
 import { sniffType } from './imageType';
 import { InputError } from './inputError';
 

@@ -1,4 +1,4 @@
-import { InlineImage } from '../../nodes/VisionChat/stream/body';
+import { InlineImage } from '../../nodes/VisionChat/stream/request/body';
 import { chunk, jsonAnswer, script, sequence, streamText, textEvents, type TestServer } from '../server';
 import { useLoopback } from './harness';
 

@@ -1,5 +1,5 @@
-import { ChunkDecoder } from '../../nodes/VisionChat/stream/events';
-import { VisionStreamError } from '../../nodes/VisionChat/stream/errors';
+import { ChunkDecoder } from '../../nodes/VisionChat/stream/sse/chunkDecoder';
+import { VisionStreamError } from '../../nodes/VisionChat/stream/errors/streamError';
 import type { ChatCompletionChunk } from '../../nodes/VisionChat/stream/types';
 
 function decode(pieces: Array<string | Uint8Array>, opts: { end?: boolean } = {}) {

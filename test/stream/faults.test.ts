@@ -1,7 +1,7 @@
 /** Fault injection over loopback: what real providers, relays and proxies do to streams. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { listModels } from '../../nodes/VisionChat/stream/models';
+import { listModels } from '../../nodes/VisionChat/stream/transport/models';
 import { jsonAnswer, script, sequence, streamText, textEvents, type Handler, type TestServer } from '../server';
 import { useLoopback } from './harness';
 

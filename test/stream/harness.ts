@@ -1,6 +1,6 @@
 /** Shared setup of the core's loopback tests: one server per file, a request helper, a failure catcher. */
-import { streamChatCompletion, type StreamChatOptions } from '../../nodes/VisionChat/stream/client';
-import { VisionStreamError } from '../../nodes/VisionChat/stream/errors';
+import { streamChatCompletion, type StreamChatOptions } from '../../nodes/VisionChat/stream/transport/client';
+import { VisionStreamError } from '../../nodes/VisionChat/stream/errors/streamError';
 import { startTestServer, type TestServer } from '../server';
 
 export function useLoopback(apiKey: string) {

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { VisionStreamError } from '../../nodes/VisionChat/stream/errors';
+import { VisionStreamError } from '../../nodes/VisionChat/stream/errors/streamError';
 import type { Handler } from '../server';
 import { useLoopback } from './harness';
 

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { InlineImage, jsonBody, bodyToString } from '../../nodes/VisionChat/stream/body';
+import { InlineImage, jsonBody, type RequestBody } from '../../nodes/VisionChat/stream/request/body';
+
+/** The body as the server would read it. */
+async function bodyToString(body: RequestBody): Promise<string> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of body.stream()) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks).toString('utf8');
+}
 
 describe('request body with inline images', () => {
 	it.each([0, 1, 2, 3, 4, 5, 48_000, 49_151, 49_152, 49_153, 1_000_001])('encodes %i bytes exactly like Buffer base64, with the announced length', async (size) => {

@@ -1,7 +1,8 @@
-import { chatCompletionsUrl, modelsUrl, normaliseApiKey, sendsKeyInClear } from '../../nodes/VisionChat/stream/endpoint';
+import { chatCompletionsUrl, modelsUrl, normaliseApiKey, sendsKeyInClear } from '../../nodes/VisionChat/stream/request/endpoint';
 import { parseImageUrls } from '../../nodes/VisionChat/images';
 import { sniffType } from '../../nodes/VisionChat/imageType';
-import { backoffDelayMs, serverRequestedDelayMs } from '../../nodes/VisionChat/stream/retry';
+import { backoffDelayMs } from '../../nodes/VisionChat/stream/retry/policy';
+import { serverRequestedDelayMs } from '../../nodes/VisionChat/stream/retry/retryAfter';
 
 describe('base URL and key, as users paste them', () => {
 	it.each([

@@ -1,5 +1,5 @@
 import { buildChatRequest, type ChatRequestInput } from '../../nodes/VisionChat/request';
-import { InlineImage } from '../../nodes/VisionChat/stream/body';
+import { InlineImage } from '../../nodes/VisionChat/stream/request/body';
 import { InputError } from '../../nodes/VisionChat/inputError';
 
 const base: ChatRequestInput = { model: 'gpt-4o', prompt: 'What is this?', images: ['https://example.com/a.png'], options: {} };

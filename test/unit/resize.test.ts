@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InlineImage } from '../../nodes/VisionChat/stream/body';
+import { InlineImage } from '../../nodes/VisionChat/stream/request/body';
 import { readImageHeader, resizeImage, resizeRequested, SHARP_VERSION_RANGE, type ResizeOptions } from '../../nodes/VisionChat/resize';
 
 type RGBA = [number, number, number, number];

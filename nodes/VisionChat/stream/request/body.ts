@@ -135,10 +135,3 @@ function* encodeParts(parts: Array<Buffer | InlineImage>): Generator<Buffer> {
 		}
 	}
 }
-
-/** Reads a whole body back into a string (tests, debugging). */
-export async function bodyToString(body: RequestBody): Promise<string> {
-	const chunks: Buffer[] = [];
-	for await (const chunk of body.stream()) chunks.push(chunk as Buffer);
-	return Buffer.concat(chunks).toString('utf8');
-}

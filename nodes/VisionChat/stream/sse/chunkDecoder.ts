@@ -1,6 +1,8 @@
 import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
-import { VisionStreamError } from './errors';
-import type { ChatCompletionChunk } from './types';
+import { VisionStreamError } from '../errors/streamError';
+import { ndjsonError } from '../errors/httpErrors';
+import { errorMessageOf, snippet } from '../errors/serverMessage';
+import type { ChatCompletionChunk } from '../types';
 
 /** Largest single event we accept; a bigger one means a broken or hostile server. */
 export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -128,70 +130,4 @@ function bareJsonLineError(line: string): VisionStreamError | undefined {
 		return new VisionStreamError(`The server reported an error in the stream: ${message}`, { kind: 'server', serverMessage: message });
 	}
 	return ndjsonError();
-}
-
-/** A body of JSON lines (NDJSON) comes from a native API such as Ollama's /api/chat, not the OpenAI-compatible one. */
-export function ndjsonError(): VisionStreamError {
-	return new VisionStreamError(
-		'The server answered with newline-delimited JSON (NDJSON), the format of a native API, not the server-sent events of an OpenAI-compatible chat completions API',
-		{
-			kind: 'protocol',
-			hint: 'Use the server\'s OpenAI-compatible base URL, which usually ends in /v1 (Ollama: http://localhost:11434/v1)',
-		},
-	);
-}
-
-/** Pulls the human message out of the many error shapes servers use. */
-export function errorMessageOf(body: unknown): string {
-	if (typeof body === 'string') {
-		const trimmed = body.trim();
-		if (trimmed.startsWith('{')) {
-			try {
-				return errorMessageOf(JSON.parse(trimmed));
-			} catch {
-				// not JSON after all
-			}
-		}
-		return snippet(trimmed) || '(no message)';
-	}
-	if (body && typeof body === 'object') {
-		const record = body as Record<string, unknown>;
-		const error = record.error;
-		if (typeof error === 'string') return error;
-		if (error && typeof error === 'object') {
-			const inner = error as Record<string, unknown>;
-			const message = inner.message ?? inner.msg ?? inner.detail;
-			const code = inner.code ?? inner.type;
-			if (typeof message === 'string') {
-				const withCode = code && typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
-				return withCode + upstreamDetail(inner.metadata);
-			}
-			return snippet(JSON.stringify(error));
-		}
-		for (const key of ['message', 'detail', 'msg', 'error_description']) {
-			const value = record[key];
-			if (typeof value === 'string') return value;
-			if (Array.isArray(value)) return snippet(JSON.stringify(value));
-		}
-		return snippet(JSON.stringify(body));
-	}
-	return String(body);
-}
-
-/** OpenRouter names the upstream provider and quotes its raw error under `error.metadata`. */
-function upstreamDetail(metadata: unknown): string {
-	if (!metadata || typeof metadata !== 'object') return '';
-	const { raw, provider_name: provider } = metadata as { raw?: unknown; provider_name?: unknown };
-	if (raw === undefined && provider === undefined) return '';
-	let rawText = '';
-	if (typeof raw === 'string') rawText = raw.trim().startsWith('{') ? errorMessageOf(raw) : snippet(raw);
-	else if (raw !== undefined && raw !== null) rawText = errorMessageOf(raw);
-	const who = typeof provider === 'string' && provider ? provider : '';
-	if (!who && !rawText) return '';
-	return ` — ${who}${who && rawText ? ': ' : ''}${rawText}`;
-}
-
-export function snippet(text: string, max = 300): string {
-	const flat = text.replace(/\s+/g, ' ').trim();
-	return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

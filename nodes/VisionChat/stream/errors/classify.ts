@@ -1,6 +1,6 @@
-import { ChatStreamAccumulator } from './accumulate';
-import { VisionStreamError, redactSecret, type AttemptRecord } from './errors';
-import { isRetriableStatus } from './retry';
+import { ChatStreamAccumulator } from '../answer/accumulate';
+import { VisionStreamError, redactSecret, type AttemptRecord } from './streamError';
+import { isTransientStatus } from '../retry/retryAfter';
 
 /** What toStreamError needs of the request's options. */
 export interface FailureContext {
@@ -18,9 +18,14 @@ export const DEFAULT_TIMEOUTS = {
 	idleTimeoutMs: 300_000,
 };
 
+/** What happened, for the retry policy to decide on; this module never decides. */
 export interface Failure {
 	error: VisionStreamError;
-	retryable: boolean;
+	/** The condition may pass (network, overload, rate limit), as opposed to a wrong request or answer. */
+	transient: boolean;
+	/** Chunks that arrived before the failure; a retry would then repeat text already passed on. */
+	chunksReceived: number;
+	/** How long the server asked us to wait (Retry-After). */
 	retryAfterMs?: number;
 }
 
@@ -60,6 +65,11 @@ const TLS_TRUST_CODES = new Set([
 ]);
 
 export function toStreamError(error: unknown, signal: AbortSignal | undefined, options: FailureContext): Failure {
+	const chunksReceived = error instanceof MidStreamFailure ? error.accumulator.chunkCount : 0;
+	return { ...classify(error, signal, options), chunksReceived };
+}
+
+function classify(error: unknown, signal: AbortSignal | undefined, options: FailureContext): Omit<Failure, 'chunksReceived'> {
 	let accumulator: ChatStreamAccumulator | undefined;
 	let inner = error;
 	if (error instanceof MidStreamFailure) {
@@ -76,9 +86,9 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 	};
 	if (inner instanceof HttpFailure) {
 		const status = inner.error.httpCode ?? 0;
-		return { error: inner.error, retryable: isRetriableStatus(status), retryAfterMs: inner.retryAfterMs };
+		return { error: inner.error, transient: isTransientStatus(status), retryAfterMs: inner.retryAfterMs };
 	}
-	if (inner instanceof VisionStreamError) return { error: keep(inner), retryable: false };
+	if (inner instanceof VisionStreamError) return { error: keep(inner), transient: false };
 
 	if (signal?.aborted) {
 		if (signal.reason instanceof TotalTimeout) {
@@ -89,12 +99,12 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 						hint: 'Raise the "Total Timeout" option, or ask for a shorter answer',
 					}),
 				),
-				retryable: false,
+				transient: false,
 			};
 		}
 		return {
 			error: keep(new VisionStreamError('The execution was cancelled; the request to the model was aborted', { kind: 'cancelled' })),
-			retryable: false,
+			transient: false,
 		};
 	}
 
@@ -110,7 +120,7 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 						{ kind: 'timeout', hint: 'The model or a proxy stalled: try again, or raise the "Timeout" option', cause: inner },
 					),
 				),
-				retryable: received === 0,
+				transient: true,
 			};
 		case 'UND_ERR_HEADERS_TIMEOUT':
 			return {
@@ -118,7 +128,7 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 					`The server did not start answering within ${seconds(options.firstByteTimeoutMs ?? DEFAULT_TIMEOUTS.firstByteTimeoutMs)} s`,
 					{ kind: 'timeout', hint: 'The model is slow or overloaded: try again later, or raise the first-byte timeout', cause: inner },
 				),
-				retryable: true,
+				transient: true,
 			};
 		case 'UND_ERR_CONNECT_TIMEOUT':
 			return {
@@ -127,7 +137,7 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 					hint: 'Check the base URL in the credential and that the server is reachable from n8n',
 					cause: inner,
 				}),
-				retryable: true,
+				transient: true,
 			};
 		case 'ECONNREFUSED':
 			return {
@@ -136,7 +146,7 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 					hint: 'Check the base URL in the credential (host and port) and that the server is running',
 					cause: inner,
 				}),
-				retryable: true,
+				transient: true,
 			};
 		case 'ENOTFOUND':
 		case 'EAI_AGAIN':
@@ -146,7 +156,7 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 					hint: 'Check the host name in the credential\'s base URL',
 					cause: inner,
 				}),
-				retryable: code === 'EAI_AGAIN',
+				transient: code === 'EAI_AGAIN',
 			};
 	}
 	if (code && TLS_TRUST_CODES.has(code)) {
@@ -156,7 +166,7 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 				hint: 'For a private gateway with its own certificate, turn on "Allow Self-Signed Certificates"; otherwise check the base URL',
 				cause: inner,
 			}),
-			retryable: false,
+			transient: false,
 		};
 	}
 	const detail = (inner as Error)?.message ?? String(inner);
@@ -169,7 +179,7 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 					cause: inner,
 				}),
 			),
-			retryable: received === 0,
+			transient: true,
 		};
 	}
 	return {
@@ -178,7 +188,7 @@ export function toStreamError(error: unknown, signal: AbortSignal | undefined, o
 			hint: 'Check the base URL in the credential and the network between n8n and the server',
 			cause: inner,
 		}),
-		retryable: true,
+		transient: true,
 	};
 }
 

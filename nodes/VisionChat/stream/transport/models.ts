@@ -1,9 +1,9 @@
 import { request } from 'undici';
-import { keyHeaders, type KeyAuth } from './auth';
+import { keyHeaders, type KeyAuth } from '../request/auth';
 import { dispatcherFor } from './dispatcher';
-import { VisionStreamError, redactSecret } from './errors';
-import { httpError } from './httpErrors';
-import { displayUrl, modelsUrl } from './endpoint';
+import { VisionStreamError, redactSecret } from '../errors/streamError';
+import { httpError } from '../errors/httpErrors';
+import { displayUrl, modelsUrl } from '../request/endpoint';
 import { decodedBody, headerValue, readText } from './responseBody';
 
 export interface ModelInfo {

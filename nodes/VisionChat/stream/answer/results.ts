@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { ChatStreamAccumulator } from './accumulate';
-import { VisionStreamError } from './errors';
-import { errorMessageOf, ndjsonError, snippet } from './events';
-import { looksLikeHtml, summariseHtml } from './httpErrors';
-import type { BodyFormat } from './responseBody';
-import type { ChatCompletion, ChatCompletionChunk, ChatStreamResult } from './types';
+import { VisionStreamError } from '../errors/streamError';
+import { ndjsonError } from '../errors/httpErrors';
+import { errorMessageOf, looksLikeHtml, snippet, summariseHtml } from '../errors/serverMessage';
+import type { BodyFormat } from '../transport/responseBody';
+import type { ChatCompletion, ChatCompletionChunk, ChatStreamResult } from '../types';
 
 const CHECK_BASE_URL = 'Check the base URL in the credential: it must point at an OpenAI-compatible API (usually ending in /v1)';
 

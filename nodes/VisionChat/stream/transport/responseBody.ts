@@ -1,6 +1,6 @@
 import { pipeline, type Readable } from 'node:stream';
 import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { VisionStreamError } from './errors';
+import { VisionStreamError } from '../errors/streamError';
 
 /**
  * undici's `request()` hands over the body as sent, `Content-Encoding` and all. A user who

@@ -1,18 +1,20 @@
 import { request, type Dispatcher } from 'undici';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { ChatStreamAccumulator } from './accumulate';
-import { keyHeaders, type KeyAuth } from './auth';
-import { jsonBody, type RequestBody } from './body';
+import { ChatStreamAccumulator } from '../answer/accumulate';
+import { keyHeaders, type KeyAuth } from '../request/auth';
+import { jsonBody, type RequestBody } from '../request/body';
 import { dispatcherFor } from './dispatcher';
-import { VisionStreamError, type AttemptRecord } from './errors';
-import { DEFAULT_TIMEOUTS, HttpFailure, MidStreamFailure, TotalTimeout, finish, toStreamError } from './failures';
-import { ChunkDecoder, DEFAULT_MAX_EVENT_BYTES } from './events';
-import { httpError } from './httpErrors';
-import { nonStreamedResult, resultOf } from './results';
+import { VisionStreamError, redactSecret, type AttemptRecord } from '../errors/streamError';
+import { DEFAULT_TIMEOUTS, HttpFailure, MidStreamFailure, TotalTimeout, finish, toStreamError } from '../errors/classify';
+import { ChunkDecoder, DEFAULT_MAX_EVENT_BYTES } from '../sse/chunkDecoder';
+import { httpError } from '../errors/httpErrors';
+import { nonStreamedResult, resultOf } from '../answer/results';
 import { decodedBody, headerValue, readRest, readText, sniffFormat } from './responseBody';
-import { backoffDelayMs, serverRequestedDelayMs, sleep, DEFAULT_BACKOFF, type BackoffSettings } from './retry';
-import type { ChatCompletionChunk, ChatStreamResult } from './types';
+import { decideRetry, sleep, DEFAULT_RETRY, type BackoffSettings, type RetrySettings } from '../retry/policy';
+import { serverRequestedDelayMs } from '../retry/retryAfter';
+import { withoutRejectedStreamOptions } from '../retry/requestFallback';
+import type { ChatCompletionChunk, ChatStreamResult } from '../types';
 
 export { DEFAULT_TIMEOUTS };
 
@@ -70,9 +72,15 @@ const AFTER_DONE_DRAIN_MS = 250;
  */
 export async function streamChatCompletion(options: StreamChatOptions): Promise<ChatStreamResult> {
 	const startedAt = performance.now();
-	const body = isRequestBody(options.body) ? options.body : jsonBody(options.body);
-	const maxRetries = Math.max(0, options.maxRetries ?? 2);
+	const retry: RetrySettings = {
+		maxRetries: Math.max(0, options.maxRetries ?? DEFAULT_RETRY.maxRetries),
+		backoff: options.backoff ?? DEFAULT_RETRY.backoff,
+		maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs,
+	};
+	let request = options.body;
+	let body = isRequestBody(request) ? request : jsonBody(request);
 	const attempts: AttemptRecord[] = [];
+	const warnings: string[] = [];
 
 	const totalController = options.totalTimeoutMs ? new AbortController() : undefined;
 	const totalTimer = totalController
@@ -81,25 +89,34 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
 	const signal = combineSignals(options.signal, totalController?.signal);
 
 	try {
+		// `attempt` counts tries of the current body: the retry budget starts again after a fallback.
 		for (let attempt = 1; ; attempt++) {
 			try {
 				const result = await attemptOnce(options, body, signal, startedAt);
 				result.attempts = attempt;
+				if (warnings.length > 0) result.warnings = [...warnings, ...(result.warnings ?? [])];
 				return result;
 			} catch (error) {
 				const failure = toStreamError(error, signal, options);
-				const retryable = failure.retryable && attempt <= maxRetries && !signal?.aborted;
-				const record: AttemptRecord = { attempt, outcome: failure.error.message, httpCode: failure.error.httpCode };
+				const record: AttemptRecord = { attempt: attempts.length + 1, outcome: failure.error.message, httpCode: failure.error.httpCode };
 				attempts.push(record);
-				if (!retryable) throw finish(failure.error, attempts, options.apiKey);
-				const requested = failure.retryAfterMs;
-				if (requested !== undefined && requested > (options.maxRetryAfterMs ?? 60_000)) {
-					failure.error.message += ` (the server asked to wait ${Math.ceil(requested / 1000)} s before retrying, longer than we wait)`;
-					throw finish(failure.error, attempts, options.apiKey);
+				const decision = decideRetry(failure, attempt, retry, signal?.aborted ?? false);
+				if (!decision.retry) {
+					const smaller = signal?.aborted ? undefined : withoutRejectedStreamOptions(request, failure.error);
+					if (!smaller) {
+						if (decision.note) failure.error.message += ` (${decision.note})`;
+						throw finish(failure.error, attempts, options.apiKey);
+					}
+					warnings.push(`The server refused stream_options (${redactSecret(failure.error.message, options.apiKey)}); sent again without it, so usage is absent`);
+					request = smaller;
+					body = jsonBody(smaller);
+					attempts.length = 0;
+					attempt = 0;
+					continue;
 				}
-				record.delayMs = requested ?? backoffDelayMs(attempt - 1, options.backoff ?? DEFAULT_BACKOFF);
+				record.delayMs = decision.delayMs;
 				try {
-					await sleep(record.delayMs, signal);
+					await sleep(decision.delayMs, signal);
 				} catch (abortReason) {
 					throw finish(toStreamError(abortReason, signal, options).error, attempts, options.apiKey);
 				}

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { dispatcherFor } from './dispatcher';
-import { VisionStreamError } from './errors';
+import { VisionStreamError } from '../errors/streamError';
 
 export interface DownloadOptions {
 	maxBytes: number;

@@ -7,7 +7,7 @@ import type {
 	ToolCall,
 	ToolCallDelta,
 	Usage,
-} from './types';
+} from '../types';
 
 interface ToolCallState {
 	id: string;

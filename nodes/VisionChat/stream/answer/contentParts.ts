@@ -1,4 +1,4 @@
-import type { ChunkDelta, ContentPart } from './types';
+import type { ChunkDelta, ContentPart } from '../types';
 
 /**
  * Mistral's Magistral models stream `delta.content` as a list of typed parts instead of a

@@ -1,43 +1,6 @@
-import { VisionStreamError } from './errors';
-import { displayUrl } from './endpoint';
-import { errorMessageOf, snippet } from './events';
-
-/** Turns an HTML error page (a proxy's 502, a login page) into one readable line. */
-export function summariseHtml(html: string): string {
-	const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
-	const heading = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1];
-	const parts = [title, heading]
-		.map((part) => (part ? decodeEntities(part.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim() : ''))
-		.filter((part, i, all) => part && all.indexOf(part) === i);
-	if (parts.length > 0) return `HTML page: ${parts.join(' – ')}`;
-	const text = decodeEntities(
-		html
-			.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-			.replace(/<[^>]+>/g, ' '),
-	);
-	return `HTML page: ${snippet(text, 200)}`;
-}
-
-function decodeEntities(text: string): string {
-	return text
-		.replace(/&lt;/g, '<')
-		.replace(/&gt;/g, '>')
-		.replace(/&quot;/g, '"')
-		.replace(/&#39;/g, "'")
-		.replace(/&nbsp;/g, ' ')
-		.replace(/&amp;/g, '&');
-}
-
-export function looksLikeHtml(body: string, contentType: string): boolean {
-	return contentType.includes('html') || /^\s*<(!doctype|html|head|body)/i.test(body);
-}
-
-/** The server's message from an error body of any shape. */
-export function serverMessageOf(body: string, contentType: string): string {
-	if (!body.trim()) return '(empty body)';
-	if (looksLikeHtml(body, contentType)) return summariseHtml(body);
-	return errorMessageOf(body);
-}
+import { VisionStreamError } from './streamError';
+import { displayUrl } from '../request/endpoint';
+import { serverMessageOf } from './serverMessage';
 
 const STATUS_HINTS: Record<number, string> = {
 	400: 'The server rejected the request: check the model name and the options (the message above says which)',
@@ -88,4 +51,15 @@ export function httpError(status: number, body: string, contentType: string, req
 			? 'Pick a model the server offers under Model → From List, or check the model ID'
 			: (STATUS_HINTS[status] ?? (status >= 500 ? 'The server failed: try again later' : undefined)),
 	});
+}
+
+/** A body of JSON lines (NDJSON) comes from a native API such as Ollama's /api/chat, not the OpenAI-compatible one. */
+export function ndjsonError(): VisionStreamError {
+	return new VisionStreamError(
+		'The server answered with newline-delimited JSON (NDJSON), the format of a native API, not the server-sent events of an OpenAI-compatible chat completions API',
+		{
+			kind: 'protocol',
+			hint: 'Use the server\'s OpenAI-compatible base URL, which usually ends in /v1 (Ollama: http://localhost:11434/v1)',
+		},
+	);
 }
