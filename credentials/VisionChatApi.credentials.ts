@@ -1,6 +1,6 @@
 import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INodeProperties, Icon } from 'n8n-workflow';
-import { keyHeaders, type KeyAuth } from '../nodes/VisionChat/stream/auth';
-import { normaliseApiKey } from '../nodes/VisionChat/stream/endpoint';
+import { keyHeaders, type KeyAuth } from '../nodes/VisionChat/stream/request/auth';
+import { normaliseApiKey } from '../nodes/VisionChat/stream/request/endpoint';
 
 export class VisionChatApi implements ICredentialType {
 	name = 'visionChatApi';
