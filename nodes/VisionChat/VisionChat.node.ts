@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { properties } from './description';
-import { executeVisionChat } from './execute';
-import { searchModels, testVisionChatCredential } from './listModels';
+import { properties } from './description/index';
+import { executeVisionChat } from './execute/executeVisionChat';
+import { searchModels, testVisionChatCredential } from './methods/listSearch';
 
 export class VisionChat implements INodeType {
 	description: INodeTypeDescription = {

@@ -1,6 +1,6 @@
 /** The credential test and the model picker, against the loopback server. */
 import type { ICredentialTestFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
-import { searchModels, testVisionChatCredential } from '../../nodes/VisionChat/listModels';
+import { searchModels, testVisionChatCredential } from '../../nodes/VisionChat/methods/listSearch';
 import { startTestServer, type TestServer } from '../server';
 
 let server: TestServer;

@@ -1,6 +1,6 @@
 import { chatCompletionsUrl, modelsUrl, normaliseApiKey, sendsKeyInClear } from '../../nodes/VisionChat/stream/request/endpoint';
-import { parseImageUrls } from '../../nodes/VisionChat/images';
-import { sniffType } from '../../nodes/VisionChat/imageType';
+import { parseImageUrls } from '../../nodes/VisionChat/sources/images';
+import { sniffType } from '../../nodes/VisionChat/sources/imageType';
 import { backoffDelayMs } from '../../nodes/VisionChat/stream/retry/policy';
 import { serverRequestedDelayMs } from '../../nodes/VisionChat/stream/retry/retryAfter';
 

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InlineImage } from '../../nodes/VisionChat/stream/request/body';
-import { readImageHeader, resizeImage, resizeRequested, SHARP_VERSION_RANGE, type ResizeOptions } from '../../nodes/VisionChat/resize';
+import { readImageHeader, resizeImage, resizeRequested, SHARP_VERSION_RANGE, type ResizeOptions } from '../../nodes/VisionChat/sources/resize/resize';
 
 type RGBA = [number, number, number, number];
 type Pipeline = ReturnType<typeof sharp>;
@@ -239,11 +239,11 @@ describe('without sharp', () => {
 		jest.resetModules();
 	});
 
-	function loadWithSharp(factory: () => unknown): typeof import('../../nodes/VisionChat/resize') {
-		let mod: typeof import('../../nodes/VisionChat/resize') | undefined;
+	function loadWithSharp(factory: () => unknown): typeof import('../../nodes/VisionChat/sources/resize/resize') {
+		let mod: typeof import('../../nodes/VisionChat/sources/resize/resize') | undefined;
 		jest.isolateModules(() => {
 			jest.doMock('sharp', factory);
-			mod = require('../../nodes/VisionChat/resize') as typeof import('../../nodes/VisionChat/resize');
+			mod = require('../../nodes/VisionChat/sources/resize/resize') as typeof import('../../nodes/VisionChat/sources/resize/resize');
 		});
 		return mod!;
 	}

@@ -1,8 +1,8 @@
 import type { ICredentialTestFunctions, ICredentialsDecrypted, ILoadOptionsFunctions, INodeCredentialTestResult, INodeListSearchResult } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { listModels } from './stream/transport/models';
-import { VisionStreamError } from './stream/errors/streamError';
-import { connectionOf, type VisionChatCredential } from './credential';
+import { listModels } from '../stream/transport/models';
+import { VisionStreamError } from '../stream/errors/streamError';
+import { connectionOf, type VisionChatCredential } from '../helpers/credential';
 
 /** Model picker: GET {baseUrl}/models, filtered by what the user types. */
 export async function searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {

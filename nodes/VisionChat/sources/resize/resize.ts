@@ -6,9 +6,9 @@
  * is off. Cheap checks come first: animated GIF/WebP/PNG and images already within the limit
  * (when no re-encoding is asked for) are recognised from their headers and never decoded.
  */
-import { InlineImage } from './stream/request/body';
-import { sniffType } from './imageType';
-import { InputError } from './inputError';
+import { InlineImage } from '../../stream/request/body';
+import { sniffType } from '../imageType';
+import { InputError } from '../../helpers/inputError';
 
 export interface ResizeOptions {
 	/** Longest allowed edge in pixels; 0 = do not downscale. */

@@ -1,9 +1,9 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { InlineImage } from './stream/request/body';
-import { downloadImage } from './stream/transport/download';
+import { InlineImage } from '../stream/request/body';
+import { downloadImage } from '../stream/transport/download';
 import { sniffType } from './imageType';
-import { InputError } from './inputError';
-import type { ImageSource } from './request';
+import { InputError } from '../helpers/inputError';
+import type { ImageSource } from '../request/chatBody';
 
 export interface GatheredImages {
 	images: ImageSource[];

@@ -1,5 +1,5 @@
-import type { InlineImage } from './stream/request/body';
-import { InputError } from './inputError';
+import type { InlineImage } from '../stream/request/body';
+import { InputError } from '../helpers/inputError';
 
 /** The `options` collection as n8n hands it over; every field absent unless the user added it. */
 export interface VisionChatOptions {

@@ -1,16 +1,16 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { streamChatCompletion, type ChunkInfo } from './stream/transport/client';
-import type { ChatCompletionChunk } from './stream/types';
-import { deltaText } from './stream/answer/contentParts';
-import { chatCompletionsUrl, displayUrl, sendsKeyInClear } from './stream/request/endpoint';
-import { prepareRequest } from './itemRequest';
-import { toNodeError } from './nodeErrors';
-import { connectionOf, type Connection, type VisionChatCredential } from './credential';
-import { ChunkGrouper } from './chunkGroups';
-import { LiveRelay, type LiveStream } from './liveStream';
-import { chunkItem, errorItem, resultItem, toolResultItem } from './items';
-import type { VisionChatOptions } from './request';
+import { streamChatCompletion, type ChunkInfo } from '../stream/transport/client';
+import type { ChatCompletionChunk } from '../stream/types';
+import { deltaText } from '../stream/answer/contentParts';
+import { chatCompletionsUrl, displayUrl, sendsKeyInClear } from '../stream/request/endpoint';
+import { prepareRequest } from '../request/prepareItem';
+import { toNodeError } from '../outputs/nodeErrors';
+import { connectionOf, type Connection, type VisionChatCredential } from '../helpers/credential';
+import { ChunkGrouper } from '../outputs/chunkGroups';
+import { LiveRelay, type LiveStream } from '../outputs/liveStream';
+import { chunkItem, errorItem, resultItem, toolResultItem } from '../outputs/resultItems';
+import type { VisionChatOptions } from '../request/chatBody';
 
 interface ItemOutcome {
 	result: INodeExecutionData;

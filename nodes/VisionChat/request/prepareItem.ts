@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { inlineUrls, parseBase64Image, parseImageUrls, readBinaryImages } from './images';
-import { InputError } from './inputError';
-import { buildChatRequest, type ImageSource, type VisionChatOptions } from './request';
-import { InlineImage } from './stream/request/body';
-import { resizeImage, resizeRequested, type ResizeOptions } from './resize';
+import { inlineUrls, parseBase64Image, parseImageUrls, readBinaryImages } from '../sources/images';
+import { InputError } from '../helpers/inputError';
+import { buildChatRequest, type ImageSource, type VisionChatOptions } from './chatBody';
+import { InlineImage } from '../stream/request/body';
+import { resizeImage, resizeRequested, type ResizeOptions } from '../sources/resize/resize';
 
 export interface PreparedRequest {
 	body: IDataObject;

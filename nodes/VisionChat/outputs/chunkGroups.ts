@@ -1,6 +1,6 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import type { ChatCompletionChunk, ContentPart, ToolCallDelta } from './stream/types';
-import { deltaReasoning, deltaText, partKind } from './stream/answer/contentParts';
+import type { ChatCompletionChunk, ContentPart, ToolCallDelta } from '../stream/types';
+import { deltaReasoning, deltaText, partKind } from '../stream/answer/contentParts';
 
 interface GroupChoice {
 	index: number;

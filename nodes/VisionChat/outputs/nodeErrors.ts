@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, type JsonObject } from 'n8n-workflow';
-import { VisionStreamError } from './stream/errors/streamError';
-import { InputError } from './inputError';
+import { VisionStreamError } from '../stream/errors/streamError';
+import { InputError } from '../helpers/inputError';
 
 /** The core's and the input checks' errors as n8n's own error types, with the item and the fix. */
 export function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number, asTool = false): NodeApiError | NodeOperationError {

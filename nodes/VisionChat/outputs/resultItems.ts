@@ -1,6 +1,6 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import type { VisionStreamError } from './stream/errors/streamError';
-import type { ChatCompletionChunk, ChatStreamResult } from './stream/types';
+import type { VisionStreamError } from '../stream/errors/streamError';
+import type { ChatCompletionChunk, ChatStreamResult } from '../stream/types';
 
 /** The Result output item for one input item. */
 export function resultItem(result: ChatStreamResult, itemIndex: number, notices: string[]): INodeExecutionData {

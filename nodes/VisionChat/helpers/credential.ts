@@ -1,6 +1,6 @@
-import type { KeyAuth, KeyPlacement } from './stream/request/auth';
-import { keyHeaders } from './stream/request/auth';
-import { normaliseApiKey } from './stream/request/endpoint';
+import type { KeyAuth, KeyPlacement } from '../stream/request/auth';
+import { keyHeaders } from '../stream/request/auth';
+import { normaliseApiKey } from '../stream/request/endpoint';
 import { parseHeaderLines } from './customHeaders';
 
 /** The visionChatApi credential as stored; fields added later are optional so older credentials keep working. */
