@@ -1,8 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { properties } from './description/index';
+import { properties } from './description';
+import { imageSubtitleExpression } from './sources';
 import { executeVisionChat } from './execute/executeVisionChat';
-import { searchModels, testVisionChatCredential } from './methods/listSearch';
+import { searchModels } from './methods/listSearch';
+import { testVisionChatCredential } from './methods/credentialTest';
 
 export class VisionChat implements INodeType {
 	description: INodeTypeDescription = {
@@ -11,8 +13,7 @@ export class VisionChat implements INodeType {
 		icon: { light: 'file:visionChat.svg', dark: 'file:visionChat.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle:
-			'={{ ($parameter["model"].cachedResultName || $parameter["model"].value || $parameter["model"]) + ({ binary: "", url: " · URL", base64: " · base64", none: " · text" })[$parameter["imageInput"]] }}',
+		subtitle: imageSubtitleExpression,
 		description: 'Ask a vision model a question about images (files or URLs) and get the answer streamed, from any OpenAI-compatible API',
 		defaults: { name: 'Vision Chat' },
 		usableAsTool: true,

@@ -1,6 +1,7 @@
 /** The credential test and the model picker, against the loopback server. */
 import type { ICredentialTestFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
-import { searchModels, testVisionChatCredential } from '../../nodes/VisionChat/methods/listSearch';
+import { searchModels } from '../../nodes/VisionChat/methods/listSearch';
+import { testVisionChatCredential } from '../../nodes/VisionChat/methods/credentialTest';
 import { startTestServer, type TestServer } from '../server';
 
 let server: TestServer;

@@ -1,5 +1,5 @@
 import { chatCompletionsUrl, modelsUrl, normaliseApiKey, sendsKeyInClear } from '../../nodes/VisionChat/stream/request/endpoint';
-import { parseImageUrls } from '../../nodes/VisionChat/sources/images';
+import { parseImageUrls } from '../../nodes/VisionChat/sources/urls';
 import { sniffType } from '../../nodes/VisionChat/sources/imageType';
 import { backoffDelayMs } from '../../nodes/VisionChat/stream/retry/policy';
 import { serverRequestedDelayMs } from '../../nodes/VisionChat/stream/retry/retryAfter';

@@ -2,7 +2,9 @@ import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InlineImage } from '../../nodes/VisionChat/stream/request/body';
-import { readImageHeader, resizeImage, resizeRequested, SHARP_VERSION_RANGE, type ResizeOptions } from '../../nodes/VisionChat/sources/resize/resize';
+import { resizeImage, resizeRequested, type ResizeOptions } from '../../nodes/VisionChat/sources/resize/resize';
+import { readImageHeader } from '../../nodes/VisionChat/sources/resize/imageHeader';
+import { SHARP_VERSION_RANGE } from '../../nodes/VisionChat/sources/resize/sharp';
 
 type RGBA = [number, number, number, number];
 type Pipeline = ReturnType<typeof sharp>;

@@ -1,16 +1,17 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { streamChatCompletion, type ChunkInfo } from '../stream/transport/client';
-import type { ChatCompletionChunk } from '../stream/types';
-import { deltaText } from '../stream/answer/contentParts';
+import { streamChatCompletion } from '../stream/transport/client';
 import { chatCompletionsUrl, displayUrl, sendsKeyInClear } from '../stream/request/endpoint';
 import { prepareRequest } from '../request/prepareItem';
 import { toNodeError } from '../outputs/nodeErrors';
 import { connectionOf, type Connection, type VisionChatCredential } from '../helpers/credential';
-import { ChunkGrouper } from '../outputs/chunkGroups';
+import type { ChunkGrouper } from '../outputs/chunkGroups';
+import { chunkSink, onChunkFor } from '../outputs/chunkCallbacks';
 import { LiveRelay, type LiveStream } from '../outputs/liveStream';
-import { chunkItem, errorItem, resultItem, toolResultItem } from '../outputs/resultItems';
-import type { VisionChatOptions } from '../request/chatBody';
+import { errorItem, resultItem, toolResultItem } from '../outputs/resultItems';
+import type { VisionChatOptions } from '../description/options';
+import { DEFAULT_CONCURRENCY, transportSettings } from './transportOptions';
+import { runAll } from './itemPool';
 
 interface ItemOutcome {
 	result: INodeExecutionData;
@@ -57,20 +58,17 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, { ...options, allowUnauthorizedCerts }, signal);
 			const emitChunks = options.emitChunks ?? !asTool;
 			const result = await streamChatCompletion({
-					url,
-					apiKey,
-					auth,
-					body,
-					headers,
-					signal,
-					expectedChoices: typeof body.n === 'number' ? body.n : 1,
-					idleTimeoutMs: options.timeout,
-					firstByteTimeoutMs: options.firstByteTimeout,
-					totalTimeoutMs: options.totalTimeout || undefined,
-					maxRetries: options.maxRetries,
-					allowUnauthorizedCerts,
-					onChunk: onChunkFor(emitChunks ? chunkSink(chunks, itemIndex, options.groupChunksMs ?? 0, grouperRef) : undefined, live),
-				});
+				url,
+				apiKey,
+				auth,
+				body,
+				headers,
+				signal,
+				expectedChoices: typeof body.n === 'number' ? body.n : 1,
+				...transportSettings(options),
+				allowUnauthorizedCerts,
+				onChunk: onChunkFor(emitChunks ? chunkSink(chunks, itemIndex, options.groupChunksMs ?? 0, grouperRef) : undefined, live),
+			});
 			grouperRef.grouper?.flush();
 			live?.end();
 			const item = (asTool ? toolResultItem : resultItem)(result, itemIndex, [...notices, ...notes]);
@@ -104,36 +102,6 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 	return [results, chunkItems];
 }
 
-type OnChunk = (chunk: ChatCompletionChunk, info: ChunkInfo) => void;
-
-/** Where chunk items go: one per chunk, or merged per time window when grouping is on. */
-function chunkSink(out: INodeExecutionData[], itemIndex: number, groupMs: number, ref: { grouper?: ChunkGrouper }): OnChunk {
-	if (groupMs > 0) {
-		const grouper = (ref.grouper = new ChunkGrouper(groupMs, itemIndex, out));
-		return (chunk, info) => grouper.add(chunk, info.sequence, info.receivedMs);
-	}
-	return (chunk, info) => out.push(chunkItem(chunk, itemIndex, info.sequence, info.receivedMs));
-}
-
-/** One callback per item that does only the work asked for, since it runs for every chunk. */
-function onChunkFor(emit: OnChunk | undefined, live: LiveStream | undefined): OnChunk | undefined {
-	if (!live) return emit;
-	const sendText = (chunk: ChatCompletionChunk) => {
-		const choice = chunk.choices?.[0];
-		if (!choice || (choice.index ?? 0) !== 0 || !choice.delta) return;
-		const content = choice.delta.content;
-		// Strings are the hot path; lists of typed parts (Magistral) carry their text in parts.
-		const text = typeof content === 'string' ? content : deltaText(choice.delta);
-		if (text) live.text(text);
-		if (choice.delta.refusal) live.text(choice.delta.refusal);
-	};
-	if (!emit) return sendText;
-	return (chunk, info) => {
-		sendText(chunk);
-		emit(chunk, info);
-	};
-}
-
 function keepInputData(result: INodeExecutionData, input: INodeExecutionData): void {
 	result.json = { ...input.json, ...result.json };
 	if (input.binary) result.binary = input.binary;
@@ -141,15 +109,6 @@ function keepInputData(result: INodeExecutionData, input: INodeExecutionData): v
 
 function concurrencyOf(ctx: IExecuteFunctions): number {
 	const options = ctx.getNodeParameter('options', 0, {}) as { concurrency?: number };
-	const value = Number(options.concurrency ?? 4);
+	const value = Number(options.concurrency ?? DEFAULT_CONCURRENCY);
 	return Number.isFinite(value) && value >= 1 ? Math.floor(value) : 1;
-}
-
-/** A small worker pool: at most `limit` items in flight, started in input order. `run` never throws. */
-async function runAll(count: number, limit: number, run: (index: number) => Promise<void>, stopped: () => boolean): Promise<void> {
-	let next = 0;
-	const worker = async () => {
-		while (next < count && !stopped()) await run(next++);
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }

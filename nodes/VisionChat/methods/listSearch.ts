@@ -1,4 +1,4 @@
-import type { ICredentialTestFunctions, ICredentialsDecrypted, ILoadOptionsFunctions, INodeCredentialTestResult, INodeListSearchResult } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { listModels } from '../stream/transport/models';
 import { VisionStreamError } from '../stream/errors/streamError';
@@ -27,18 +27,4 @@ export async function searchModels(this: ILoadOptionsFunctions, filter?: string)
 		.sort((a, b) => a.id.localeCompare(b.id))
 		.map((model) => ({ name: model.id, value: model.id }));
 	return { results };
-}
-
-/** Credential test: shows the server's own message when the key or URL is wrong. */
-export async function testVisionChatCredential(
-	this: ICredentialTestFunctions,
-	credential: ICredentialsDecrypted,
-): Promise<INodeCredentialTestResult> {
-	const data = (credential.data ?? {}) as unknown as VisionChatCredential;
-	try {
-		const models = await listModels(connectionOf(data));
-		return { status: 'OK', message: `Connection successful: ${models.length} models available` };
-	} catch (error) {
-		return { status: 'Error', message: (error as Error).message };
-	}
 }

@@ -1,45 +1,8 @@
-import type { InlineImage } from '../stream/request/body';
+import type { ImageSource } from '../sources/imageSource';
+import type { VisionChatOptions } from '../description/options';
 import { InputError } from '../helpers/inputError';
 
-/** The `options` collection as n8n hands it over; every field absent unless the user added it. */
-export interface VisionChatOptions {
-	detail?: 'auto' | 'low' | 'high';
-	temperature?: number;
-	topP?: number;
-	n?: number;
-	stop?: string;
-	maxTokens?: number;
-	presencePenalty?: number;
-	frequencyPenalty?: number;
-	logitBias?: string | object;
-	user?: string;
-	seed?: number;
-	responseFormat?: 'text' | 'json_object' | 'json_schema';
-	jsonSchema?: string | object;
-	tools?: string | object;
-	toolChoice?: string;
-	includeUsage?: boolean;
-	timeout?: number;
-	firstByteTimeout?: number;
-	totalTimeout?: number;
-	allowUnauthorizedCerts?: boolean;
-	maxRetries?: number;
-	emitChunks?: boolean;
-	groupChunksMs?: number;
-	streamToCaller?: boolean;
-	concurrency?: number;
-	maxImageSizeMb?: number;
-	maxTokensField?: 'max_tokens' | 'max_completion_tokens';
-	imageUrlFormat?: 'object' | 'string';
-	extraBody?: string | object;
-	downloadImages?: boolean;
-	keepInput?: boolean;
-	resizeMaxEdge?: number;
-	reencodeFormat?: 'keep' | 'jpeg' | 'webp';
-	reencodeQuality?: number;
-}
 
-export type ImageSource = string | InlineImage;
 
 export interface ChatRequestInput {
 	model: string;

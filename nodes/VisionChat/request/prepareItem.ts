@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { inlineUrls, parseBase64Image, parseImageUrls, readBinaryImages } from '../sources/images';
-import { InputError } from '../helpers/inputError';
-import { buildChatRequest, type ImageSource, type VisionChatOptions } from './chatBody';
+import { imageSourceFor } from '../sources';
+import { buildChatRequest } from './chatBody';
+import type { VisionChatOptions } from '../description/options';
 import { InlineImage } from '../stream/request/body';
 import { resizeImage, resizeRequested, type ResizeOptions } from '../sources/resize/resize';
 
@@ -25,20 +25,7 @@ export async function prepareRequest(
 	const systemPrompt = ctx.getNodeParameter('systemPrompt', itemIndex, '') as string;
 	const imageInput = ctx.getNodeParameter('imageInput', itemIndex, 'binary') as string;
 	const maxBytes = (options.maxImageSizeMb ?? 20) * 1048576;
-	let images: ImageSource[] = [];
-	const notes: string[] = [];
-	if (imageInput === 'binary') {
-		const names = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
-		const gathered = await readBinaryImages(ctx, item, itemIndex, names, maxBytes);
-		images = gathered.images;
-		notes.push(...gathered.notes);
-	} else if (imageInput === 'url') {
-		const urls = parseImageUrls(ctx.getNodeParameter('imageUrls', itemIndex, ''));
-		if (urls.length === 0) throw new InputError('"Image URLs" is empty', 'Enter at least one image URL, or switch "Image Input" to None');
-		images = options.downloadImages ? await inlineUrls(urls, itemIndex, maxBytes, signal, options.allowUnauthorizedCerts === true) : urls;
-	} else if (imageInput === 'base64') {
-		images = [parseBase64Image(ctx.getNodeParameter('base64Image', itemIndex, ''), itemIndex, maxBytes)];
-	}
+	const { images, notes } = await imageSourceFor(imageInput).read({ ctx, item, itemIndex, options, signal, maxBytes });
 	let imageSizes: IDataObject[] | undefined;
 	const resize: ResizeOptions = { maxEdge: options.resizeMaxEdge ?? 0, format: options.reencodeFormat ?? 'keep', quality: options.reencodeQuality ?? 85 };
 	if (resizeRequested(resize)) {

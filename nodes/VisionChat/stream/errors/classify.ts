@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEOUTS } from '../transport/timeouts';
 import { ChatStreamAccumulator } from '../answer/accumulate';
 import { VisionStreamError, redactSecret, type AttemptRecord } from './streamError';
 import { isTransientStatus } from '../retry/retryAfter';
@@ -11,12 +12,6 @@ export interface FailureContext {
 	totalTimeoutMs?: number;
 }
 
-export const DEFAULT_TIMEOUTS = {
-	connectTimeoutMs: 30_000,
-	// Vision models can think for minutes before the first token; relays may buffer headers.
-	firstByteTimeoutMs: 600_000,
-	idleTimeoutMs: 300_000,
-};
 
 /** What happened, for the retry policy to decide on; this module never decides. */
 export interface Failure {

@@ -1,60 +1,28 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { InlineImage } from '../stream/request/body';
-import { downloadImage } from '../stream/transport/download';
 import { sniffType } from './imageType';
 import { InputError } from '../helpers/inputError';
-import type { ImageSource } from '../request/chatBody';
+import { inlineImage, mb, type GatheredImages, type ImageSource, type ImageSourceKind } from './imageSource';
 
-export interface GatheredImages {
-	images: ImageSource[];
-	/** Things the user should know about, reported as `warnings` on the result. */
-	notes: string[];
-}
-
-function splitUrls(value: string): string[] {
-	// A data: URL contains a comma of its own, so split only where a new URL starts.
-	return value
-		.split(/[\n\r]+|,\s*(?=(?:https?|data):)/i)
-		.map((part) => part.trim())
-		.filter(Boolean);
-}
-
-export function parseImageUrls(value: unknown): string[] {
-	const list = Array.isArray(value) ? value.map(String) : splitUrls(String(value ?? ''));
-	return list.map((url) => {
-		if (/^data:/i.test(url)) {
-			if (!/^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]+$/i.test(url)) {
-				throw new InputError(`"${shorten(url)}" is not a base64 image data URL`, 'A data URL must look like data:image/png;base64,iVBOR...');
-			}
-			return url;
-		}
-		const parsed = URL.canParse(url) ? new URL(url) : undefined;
-		if (!parsed) throw new InputError(`"${shorten(url)}" in "Image URLs" is not a valid URL`, 'Each image URL must start with http://, https:// or data:');
-		if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-			throw new InputError(`"${shorten(url)}" in "Image URLs" is not an http(s) or data: URL`, 'Each image URL must start with http://, https:// or data:');
-		}
-		return url;
-	});
-}
-
-function shorten(text: string): string {
-	return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
-
-/** Checks that bytes are an image and wraps them for the request body. */
-function inlineImage(bytes: Buffer, what: string, declaredType: string | undefined): InlineImage {
-	const sniffed = sniffType(bytes);
-	if (!sniffed?.isImage) {
-		const found = sniffed?.mimeType ?? (declaredType && declaredType !== 'application/octet-stream' ? `${declaredType} (declared)` : 'unknown');
-		throw new InputError(
-			`${what} is not an image (type found: ${found})`,
-			'Send PNG, JPEG, GIF or WebP images. Convert other files to an image first (e.g. with the Edit Image node).',
-		);
-	}
-	return new InlineImage(sniffed.mimeType, bytes);
-}
+export const binarySource: ImageSourceKind = {
+	value: 'binary',
+	name: 'Binary File',
+	description: 'Images attached to the input item (e.g. from a form upload, an email attachment or Read File)',
+	subtitle: '',
+	fields: [
+		{
+			displayName: 'Binary Property',
+			name: 'binaryPropertyName',
+			type: 'string',
+			default: 'data',
+			required: true,
+			placeholder: 'e.g. data or data, attachment_0',
+			description: 'Name of the binary property holding the image. Separate several names with commas to send several images in one message, or enter * to send every image on the item.',
+		},
+	],
+	read: ({ ctx, item, itemIndex, maxBytes }) =>
+		readBinaryImages(ctx, item, itemIndex, ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string, maxBytes),
+};
 
 /**
  * Reads the named binary properties of an item with n8n's helpers (memory, filesystem or
@@ -152,43 +120,4 @@ function binaryAtPath(json: IDataObject, path: string): IBinaryData | undefined 
 		value = (value as Record<string, unknown>)[key];
 	}
 	return isBinaryData(value) ? value : undefined;
-}
-
-/** A base64 string or data: URL from a field of the item, as upstream APIs often hand images over. */
-export function parseBase64Image(value: unknown, itemIndex: number, maxBytes: number): InlineImage {
-	if (typeof value !== 'string' || !value.trim()) {
-		throw new InputError(`"Base64 Image" of item ${itemIndex} is empty`, 'Map it to a field holding a base64 string or a data: URL, e.g. {{ $json.image }}');
-	}
-	const text = value.trim();
-	const match = /^data:([^;,]*)(;base64)?,(.*)$/is.exec(text);
-	const payload = (match ? match[3] : text).replace(/\s+/g, '');
-	if (match && !match[2]) throw new InputError(`The data URL of item ${itemIndex} is not base64-encoded`, 'Use a data URL of the form data:image/png;base64,...');
-	if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(payload) || payload.length % 4 === 1) {
-		throw new InputError(`"Base64 Image" of item ${itemIndex} is not valid base64`, 'Map it to a field holding only the base64 text (or a data: URL), without quotes or JSON around it');
-	}
-	const size = Math.floor((payload.length * 3) / 4);
-	if (maxBytes > 0 && size > maxBytes) {
-		throw new InputError(`"Base64 Image" of item ${itemIndex} is ${mb(size)}, over the ${mb(maxBytes)} limit`, 'Use a smaller image, or raise "Max Image Size (MB)"');
-	}
-	return inlineImage(Buffer.from(payload, 'base64'), `"Base64 Image" of item ${itemIndex}`, match?.[1]);
-}
-
-/** Downloads http(s) URLs in n8n and sends them inline; data: URLs pass through. */
-export async function inlineUrls(
-	urls: string[],
-	itemIndex: number,
-	maxBytes: number,
-	signal: AbortSignal | undefined,
-	allowUnauthorizedCerts: boolean,
-): Promise<ImageSource[]> {
-	const images: ImageSource[] = [];
-	for (const url of urls) {
-		if (url.startsWith('data:')) {
-			images.push(url);
-			continue;
-		}
-		const { bytes, contentType } = await downloadImage(url, { maxBytes: maxBytes || Number.MAX_SAFE_INTEGER, timeoutMs: 30_000, maxRedirects: 5, signal, allowUnauthorizedCerts });
-		images.push(inlineImage(bytes, `The download of ${shorten(url)} (item ${itemIndex})`, contentType.split(';')[0]));
-	}
-	return images;
 }
