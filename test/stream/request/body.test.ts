@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InlineImage, jsonBody, type RequestBody } from '../../nodes/VisionChat/stream/request/body';
+import { InlineImage, jsonBody, type RequestBody } from '../../../nodes/VisionChat/stream/request/body';
 
 /** The body as the server would read it. */
 async function bodyToString(body: RequestBody): Promise<string> {

@@ -1,6 +1,6 @@
-import { buildChatRequest, type ChatRequestInput } from '../../nodes/VisionChat/request/chatBody';
-import { InlineImage } from '../../nodes/VisionChat/stream/request/body';
-import { InputError } from '../../nodes/VisionChat/helpers/inputError';
+import { buildChatRequest, type ChatRequestInput } from '../../../nodes/VisionChat/request/chatBody';
+import { InlineImage } from '../../../nodes/VisionChat/stream/request/body';
+import { InputError } from '../../../nodes/VisionChat/helpers/inputError';
 
 const base: ChatRequestInput = { model: 'gpt-4o', prompt: 'What is this?', images: ['https://example.com/a.png'], options: {} };
 

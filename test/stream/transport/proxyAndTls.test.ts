@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { streamChatCompletion } from '../../nodes/VisionChat/stream/transport/client';
-import { listModels } from '../../nodes/VisionChat/stream/transport/models';
-import { downloadImage } from '../../nodes/VisionChat/stream/transport/download';
-import { VisionStreamError } from '../../nodes/VisionChat/stream/errors/streamError';
-import { startTestServer, textEvents, type TestServer } from '../server';
+import { streamChatCompletion } from '../../../nodes/VisionChat/stream/transport/client';
+import { listModels } from '../../../nodes/VisionChat/stream/transport/models';
+import { downloadImage } from '../../../nodes/VisionChat/stream/transport/download';
+import { VisionStreamError } from '../../../nodes/VisionChat/stream/errors/streamError';
+import { startTestServer, textEvents, type TestServer } from '../../server';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 /** Behaviours of real providers that must come out right, over loopback through the real client. */
 import { brotliCompressSync, constants, deflateSync, gzipSync, createGzip } from 'node:zlib';
-import { chunk, jsonAnswer, script, textEvents, type TestServer } from '../server';
-import { useLoopback } from './harness';
-import { listModels } from '../../nodes/VisionChat/stream/transport/models';
-import { chatCompletionsUrl, modelsUrl } from '../../nodes/VisionChat/stream/request/endpoint';
+import { chunk, jsonAnswer, script, textEvents, type TestServer } from '../../server';
+import { useLoopback } from '../harness';
+import { listModels } from '../../../nodes/VisionChat/stream/transport/models';
+import { chatCompletionsUrl, modelsUrl } from '../../../nodes/VisionChat/stream/request/endpoint';
 
 const KEY = 'sk-fidelity-SECRET-77';
 const loopback = useLoopback(KEY);

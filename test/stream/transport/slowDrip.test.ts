@@ -1,6 +1,6 @@
 /** A healthy slow stream must never be cut: one chunk a second for a minute. */
-import { streamChatCompletion } from '../../nodes/VisionChat/stream/transport/client';
-import { startTestServer, streamText, type TestServer } from '../server';
+import { streamChatCompletion } from '../../../nodes/VisionChat/stream/transport/client';
+import { startTestServer, streamText, type TestServer } from '../../server';
 
 let server: TestServer;
 beforeAll(async () => {

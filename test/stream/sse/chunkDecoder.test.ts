@@ -1,6 +1,6 @@
-import { ChunkDecoder } from '../../nodes/VisionChat/stream/sse/chunkDecoder';
-import { VisionStreamError } from '../../nodes/VisionChat/stream/errors/streamError';
-import type { ChatCompletionChunk } from '../../nodes/VisionChat/stream/types';
+import { ChunkDecoder } from '../../../nodes/VisionChat/stream/sse/chunkDecoder';
+import { VisionStreamError } from '../../../nodes/VisionChat/stream/errors/streamError';
+import type { ChatCompletionChunk } from '../../../nodes/VisionChat/stream/types';
 
 function decode(pieces: Array<string | Uint8Array>, opts: { end?: boolean } = {}) {
 	const chunks: ChatCompletionChunk[] = [];

@@ -1,9 +1,9 @@
 /** Fault injection over loopback: what real providers, relays and proxies do to streams. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { listModels } from '../../nodes/VisionChat/stream/transport/models';
-import { jsonAnswer, script, sequence, streamText, textEvents, type Handler, type TestServer } from '../server';
-import { useLoopback } from './harness';
+import { listModels } from '../../../nodes/VisionChat/stream/transport/models';
+import { jsonAnswer, script, sequence, streamText, textEvents, type Handler, type TestServer } from '../../server';
+import { useLoopback } from '../harness';
 
 const KEY = 'sk-FAULT-fingerprint-0042';
 const loopback = useLoopback(KEY);

@@ -1,10 +1,10 @@
 import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InlineImage } from '../../nodes/VisionChat/stream/request/body';
-import { resizeImage, resizeRequested, type ResizeOptions } from '../../nodes/VisionChat/sources/resize/resize';
-import { readImageHeader } from '../../nodes/VisionChat/sources/resize/imageHeader';
-import { SHARP_VERSION_RANGE } from '../../nodes/VisionChat/sources/resize/sharp';
+import { InlineImage } from '../../../nodes/VisionChat/stream/request/body';
+import { resizeImage, resizeRequested, type ResizeOptions } from '../../../nodes/VisionChat/sources/resize/resize';
+import { readImageHeader } from '../../../nodes/VisionChat/sources/resize/imageHeader';
+import { SHARP_VERSION_RANGE } from '../../../nodes/VisionChat/sources/resize/sharp';
 
 type RGBA = [number, number, number, number];
 type Pipeline = ReturnType<typeof sharp>;
@@ -241,11 +241,11 @@ describe('without sharp', () => {
 		jest.resetModules();
 	});
 
-	function loadWithSharp(factory: () => unknown): typeof import('../../nodes/VisionChat/sources/resize/resize') {
-		let mod: typeof import('../../nodes/VisionChat/sources/resize/resize') | undefined;
+	function loadWithSharp(factory: () => unknown): typeof import('../../../nodes/VisionChat/sources/resize/resize') {
+		let mod: typeof import('../../../nodes/VisionChat/sources/resize/resize') | undefined;
 		jest.isolateModules(() => {
 			jest.doMock('sharp', factory);
-			mod = require('../../nodes/VisionChat/sources/resize/resize') as typeof import('../../nodes/VisionChat/sources/resize/resize');
+			mod = require('../../../nodes/VisionChat/sources/resize/resize') as typeof import('../../../nodes/VisionChat/sources/resize/resize');
 		});
 		return mod!;
 	}
@@ -286,7 +286,7 @@ describe('without sharp', () => {
 	});
 
 	it('names the same sharp version range as package.json', () => {
-		const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+		const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
 		expect(pkg.optionalDependencies?.sharp).toBe(SHARP_VERSION_RANGE);
 	});
 });

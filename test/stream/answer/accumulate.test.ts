@@ -1,4 +1,4 @@
-import { ChatStreamAccumulator } from '../../nodes/VisionChat/stream/answer/accumulate';
+import { ChatStreamAccumulator } from '../../../nodes/VisionChat/stream/answer/accumulate';
 
 describe('ChatStreamAccumulator', () => {
 	it('joins the deltas of each choice separately when n > 1', () => {

@@ -1,6 +1,6 @@
-import { InlineImage } from '../../nodes/VisionChat/stream/request/body';
-import { chunk, jsonAnswer, script, sequence, streamText, textEvents, type TestServer } from '../server';
-import { useLoopback } from './harness';
+import { InlineImage } from '../../../nodes/VisionChat/stream/request/body';
+import { chunk, jsonAnswer, script, sequence, streamText, textEvents, type TestServer } from '../../server';
+import { useLoopback } from '../harness';
 
 const KEY = 'sk-test-SECRET-4242';
 const loopback = useLoopback(KEY);
