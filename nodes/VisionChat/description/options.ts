@@ -3,9 +3,10 @@ import { bodyOptionFields, type BodyOptions } from '../request/bodyOptions';
 import { imageOptionFields, type ImageOptions } from '../sources/imageOptions';
 import { transportOptionFields, type TransportOptions } from '../execute/transportOptions';
 import { outputOptionFields, type OutputOptions } from '../outputs/outputOptions';
+import { structuredOptionFields, type StructuredOptions } from '../structured/structuredOptions';
 
 /** The `options` collection as n8n hands it over; every field absent unless the user added it. */
-export type VisionChatOptions = BodyOptions & ImageOptions & TransportOptions & OutputOptions;
+export type VisionChatOptions = BodyOptions & StructuredOptions & ImageOptions & TransportOptions & OutputOptions;
 
 /** One collection in the form (workflows store it as `options`), declared beside the code each group drives. */
 export const optionsCollection: INodeProperties = {
@@ -14,7 +15,7 @@ export const optionsCollection: INodeProperties = {
 	type: 'collection',
 	placeholder: 'Add Option',
 	default: {},
-	options: [...bodyOptionFields, ...imageOptionFields, ...transportOptionFields, ...outputOptionFields].sort((a, b) =>
+	options: [...bodyOptionFields, ...structuredOptionFields, ...imageOptionFields, ...transportOptionFields, ...outputOptionFields].sort((a, b) =>
 		a.displayName.localeCompare(b.displayName),
 	),
 };

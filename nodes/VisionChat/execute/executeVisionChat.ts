@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { streamChatCompletion } from '../stream/transport/client';
 import { chatCompletionsUrl, displayUrl, sendsKeyInClear } from '../stream/request/endpoint';
@@ -12,9 +12,17 @@ import { errorItem, resultItem, toolResultItem } from '../outputs/resultItems';
 import type { VisionChatOptions } from '../description/options';
 import { DEFAULT_CONCURRENCY, transportSettings } from './transportOptions';
 import { runAll } from './itemPool';
+import { SchemaValidators } from '../structured/schemaValidator';
+import { structuredPlanOf } from '../structured/plan';
+import { askForJson } from '../structured/askForJson';
+import { addJsonFields, recordItems } from '../outputs/jsonItems';
+
+/** What the caller's live text shows between a JSON answer that was unusable and the next try. */
+const RETRY_SEPARATOR = '\n\n[The answer was not valid JSON for the schema; asking again]\n\n';
 
 interface ItemOutcome {
-	result: INodeExecutionData;
+	/** One Result item, or one per choice for records. */
+	results: INodeExecutionData[];
 	chunks: INodeExecutionData[];
 }
 
@@ -45,6 +53,8 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 	// Run by an AI agent (n8n generates the "...Tool" type): the agent's own answer is what the
 	// caller should see, and the agent reads only the Result output, so keep both lean by default.
 	const asTool = this.getNode().type.endsWith('Tool');
+	// Each JSON schema is compiled once per execution, however many items use it.
+	const validators = new SchemaValidators();
 
 	const runItem = async (itemIndex: number): Promise<void> => {
 		const chunks: INodeExecutionData[] = [];
@@ -57,30 +67,36 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			const allowUnauthorizedCerts = connection.allowUnauthorizedCerts || options.allowUnauthorizedCerts === true;
 			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, { ...options, allowUnauthorizedCerts }, signal);
 			const emitChunks = options.emitChunks ?? !asTool;
-			const result = await streamChatCompletion({
-				url,
-				apiKey,
-				auth,
-				body,
-				headers,
-				signal,
-				expectedChoices: typeof body.n === 'number' ? body.n : 1,
-				...transportSettings(options),
-				allowUnauthorizedCerts,
-				onChunk: onChunkFor(emitChunks ? chunkSink(chunks, itemIndex, options.groupChunksMs ?? 0, grouperRef) : undefined, live),
-			});
+			const ask = (request: IDataObject) =>
+				streamChatCompletion({
+					url,
+					apiKey,
+					auth,
+					body: request,
+					headers,
+					signal,
+					expectedChoices: typeof request.n === 'number' ? request.n : 1,
+					...transportSettings(options),
+					allowUnauthorizedCerts,
+					onChunk: onChunkFor(emitChunks ? chunkSink(chunks, itemIndex, options.groupChunksMs ?? 0, grouperRef) : undefined, live),
+				});
+			const plan = structuredPlanOf(options, validators);
+			const answer = plan ? await askForJson(ask, body, plan, () => live?.text(RETRY_SEPARATOR)) : undefined;
+			const result = answer ? answer.result : await ask(body);
 			grouperRef.grouper?.flush();
 			live?.end();
 			const item = (asTool ? toolResultItem : resultItem)(result, itemIndex, [...notices, ...notes]);
 			if (imageSizes) item.json.imageSizes = imageSizes;
-			if (options.keepInput) keepInputData(item, items[itemIndex]);
-			outcomes[itemIndex] = { result: item, chunks };
+			if (answer) addJsonFields(item, answer);
+			const produced = answer && options.jsonOutput === 'record' && !asTool ? recordItems(item, answer, itemIndex) : [item];
+			if (options.keepInput) for (const output of produced) keepInputData(output, items[itemIndex]);
+			outcomes[itemIndex] = { results: produced, chunks };
 		} catch (error) {
 			grouperRef.grouper?.flush();
 			live?.fail((error as Error).message);
 			if (failFast.signal.aborted) return; // another item already failed the node
 			if (this.continueOnFail()) {
-				outcomes[itemIndex] = { result: errorItem(error as Error, itemIndex, this.getNode().onError === 'continueErrorOutput'), chunks };
+				outcomes[itemIndex] = { results: [errorItem(error as Error, itemIndex, this.getNode().onError === 'continueErrorOutput')], chunks };
 				return;
 			}
 			firstFailure ??= toNodeError(this, error as Error, itemIndex, asTool);
@@ -96,7 +112,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 	const results: INodeExecutionData[] = [];
 	const chunkItems: INodeExecutionData[] = [];
 	for (const outcome of outcomes) {
-		results.push(outcome.result);
+		for (const result of outcome.results) results.push(result);
 		for (const chunk of outcome.chunks) chunkItems.push(chunk);
 	}
 	return [results, chunkItems];

@@ -2,6 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, type JsonObject } from 'n8n-workflow';
 import { VisionStreamError } from '../stream/errors/streamError';
 import { InputError } from '../helpers/inputError';
+import { StructuredAnswerError } from '../structured/structuredAnswer';
 
 /** The core's and the input checks' errors as n8n's own error types, with the item and the fix. */
 export function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number, asTool = false): NodeApiError | NodeOperationError {
@@ -12,6 +13,10 @@ export function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: num
 		// An agent sees only the message: give it the fix too.
 		if (asTool && error.hint) message += `. ${error.hint}`;
 		return new NodeOperationError(node, message, { itemIndex, description: error.hint });
+	}
+	if (error instanceof StructuredAnswerError) {
+		const preview = error.text.length > 500 ? `${error.text.slice(0, 500)}…` : error.text;
+		return new NodeOperationError(node, `${error.message} (item ${itemIndex})`, { itemIndex, description: `${error.hint}\n\nThe answer: ${preview}` });
 	}
 	if (error instanceof VisionStreamError) {
 		const description = describe(error);

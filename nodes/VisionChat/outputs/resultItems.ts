@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import type { VisionStreamError } from '../stream/errors/streamError';
+import { StructuredAnswerError } from '../structured/structuredAnswer';
 import type { ChatCompletionChunk, ChatStreamResult } from '../stream/types';
 
 /** The Result output item for one input item. */
@@ -73,6 +74,12 @@ export function errorItem(error: Error, itemIndex: number, forErrorOutput: boole
 	if (streamError.serverMessage !== undefined) facts.serverMessage = streamError.serverMessage;
 	if (streamError.partialText !== undefined) facts.partialText = streamError.partialText;
 	facts.chunkCount = streamError.chunkCount ?? 0;
+	if (error instanceof StructuredAnswerError) {
+		facts.text = error.text;
+		facts.jsonError = error.checked.jsonError ?? null;
+		facts.violations = (error.checked.violations ?? []) as unknown as IDataObject[];
+		facts.jsonAttempts = error.attempts;
+	}
 	const hint = streamError.hint ?? streamError.description;
 	const json: IDataObject = forErrorOutput
 		? { error: error.message, ...(hint ? { message: hint } : {}), details: facts }

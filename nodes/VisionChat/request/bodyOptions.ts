@@ -13,7 +13,7 @@ export interface BodyOptions {
 	logitBias?: string | object;
 	user?: string;
 	seed?: number;
-	responseFormat?: 'text' | 'json_object' | 'json_schema';
+	responseFormat?: 'text' | 'json_object' | 'json_schema' | 'json_example';
 	jsonSchema?: string | object;
 	tools?: string | object;
 	toolChoice?: string;
@@ -105,6 +105,7 @@ export const bodyOptionFields: INodeProperties[] = [
 			{ name: 'Text', value: 'text' },
 			{ name: 'JSON Object', value: 'json_object' },
 			{ name: 'JSON Schema', value: 'json_schema' },
+			{ name: 'JSON From Example', value: 'json_example', description: 'Paste an example record; the node derives and enforces the schema' },
 		],
 	},
 	{

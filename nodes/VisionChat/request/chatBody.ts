@@ -1,6 +1,8 @@
 import type { ImageSource } from '../sources/imageSource';
 import type { VisionChatOptions } from '../description/options';
 import { InputError } from '../helpers/inputError';
+import { isPlainObject, parseJson } from '../helpers/jsonOption';
+import { responseFormatOf } from '../structured/responseFormat';
 
 
 
@@ -54,7 +56,7 @@ export function buildChatRequest(input: ChatRequestInput): Record<string, unknow
 	}
 	if (options.user) body.user = options.user;
 	if (options.seed !== undefined) setInteger(body, 'seed', options.seed, 'Seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-	if (options.responseFormat !== undefined) body.response_format = responseFormat(options);
+	if (options.responseFormat !== undefined) body.response_format = responseFormatOf(options);
 	if (options.tools !== undefined) {
 		const tools = parseJson(options.tools, 'Tools', 'a JSON array of {"type": "function", "function": {...}} objects');
 		if (!Array.isArray(tools)) throw new InputError('"Tools" must be a JSON array', 'Use a JSON array of {"type": "function", "function": {...}} objects');
@@ -97,23 +99,6 @@ function setInteger(body: Record<string, unknown>, key: string, value: number | 
 	setNumber(body, key, value, label, min, max);
 }
 
-function parseJson(value: string | object, label: string, shape: string): unknown {
-	if (typeof value !== 'string') return value;
-	if (!value.trim()) return undefined;
-	let problem: string;
-	try {
-		return JSON.parse(value);
-	} catch (error) {
-		problem = (error as Error).message;
-	}
-	// Thrown outside the catch: the node turns InputError into a NodeOperationError for the item.
-	throw new InputError(`"${label}" is not valid JSON: ${problem}`, `Enter ${shape}`);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function parseStop(stop: string): string | string[] {
 	if (stop.trim().startsWith('[')) {
 		const parsed = parseJson(stop, 'Stop Sequences', 'one sequence, or a JSON array of strings');
@@ -124,17 +109,6 @@ function parseStop(stop: string): string | string[] {
 		return parsed;
 	}
 	return stop;
-}
-
-function responseFormat(options: VisionChatOptions): Record<string, unknown> {
-	if (options.responseFormat !== 'json_schema') return { type: options.responseFormat };
-	const schema = parseJson(options.jsonSchema ?? '', 'JSON Schema', 'a JSON schema object');
-	if (!isPlainObject(schema)) {
-		throw new InputError('"JSON Schema" must be a JSON object', 'Enter a JSON schema such as {"type": "object", "properties": {...}}');
-	}
-	// Accept both the bare schema and the API's {name, schema, strict} wrapper.
-	const wrapped = isPlainObject(schema.schema) && typeof schema.name === 'string' ? schema : { name: 'response', strict: true, schema };
-	return { type: 'json_schema', json_schema: wrapped };
 }
 
 function toolChoice(value: string): unknown {

@@ -14,7 +14,7 @@ import { nonStreamedResult, resultOf } from '../answer/results';
 import { decodedBody, headerValue, readRest, readText, sniffFormat } from './responseBody';
 import { decideRetry, sleep, DEFAULT_RETRY, type BackoffSettings, type RetrySettings } from '../retry/policy';
 import { serverRequestedDelayMs } from '../retry/retryAfter';
-import { withoutRejectedStreamOptions } from '../retry/requestFallback';
+import { withoutRefusedField } from '../retry/requestFallback';
 import type { ChatCompletionChunk, ChatStreamResult } from '../types';
 
 export { DEFAULT_TIMEOUTS };
@@ -103,14 +103,14 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
 				attempts.push(record);
 				const decision = decideRetry(failure, attempt, retry, signal?.aborted ?? false);
 				if (!decision.retry) {
-					const smaller = signal?.aborted ? undefined : withoutRejectedStreamOptions(request, failure.error);
-					if (!smaller) {
+					const fallback = signal?.aborted ? undefined : withoutRefusedField(request, failure.error);
+					if (!fallback) {
 						if (decision.note) failure.error.message += ` (${decision.note})`;
 						throw finish(failure.error, attempts, options.apiKey);
 					}
-					warnings.push(`The server refused stream_options (${redactSecret(failure.error.message, options.apiKey)}); sent again without it, so usage is absent`);
-					request = smaller;
-					body = jsonBody(smaller);
+					warnings.push(redactSecret(fallback.warning, options.apiKey));
+					request = fallback.body;
+					body = jsonBody(fallback.body);
 					attempts.length = 0;
 					attempt = 0;
 					continue;
