@@ -37,7 +37,7 @@ function schemaAndAnswer() {
 			additionalProperties: false,
 		},
 	};
-	answer.lines = Array.from({ length: 11 }, (_, i) => ({ item: `Line item ${i} with a description`, quantity: i + 1, price: 9.99 + i, currency: 'EUR' }));
+	answer.lines = Array.from({ length: 14 }, (_, i) => ({ item: `Line item ${i} with a description`, quantity: i + 1, price: 9.99 + i, currency: 'EUR' }));
 	const schema = { type: 'object', properties: top, required: Object.keys(top), additionalProperties: false };
 	return { schema, text: JSON.stringify(answer) };
 }
