@@ -248,8 +248,21 @@ function markdownTable(rows) {
 
 // ------------------------------------------------------------------------- main
 
+/**
+ * The node rows run the node through the jest suites' engine harness (test/support/engine,
+ * TypeScript). Transpile it once here into a cache the workers inherit (VISION_LOAD_TS_CACHE),
+ * so that no measuring process loads the TypeScript compiler.
+ */
+function prepareEngineHarness() {
+	const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vision-bench-ts-'));
+	process.on('exit', () => fs.rmSync(cacheDir, { recursive: true, force: true }));
+	process.env.VISION_LOAD_TS_CACHE = cacheDir;
+	require('../test/support/load-ts').loadTs(path.join(__dirname, '..', 'test', 'support', 'engine', 'index.ts'));
+}
+
 async function main() {
 	const startedAt = Date.now();
+	prepareEngineHarness();
 	const { child: server, base } = await startServer();
 	log(`bench server (pid ${server.pid}) at ${base}; ${RUNS} runs, each measurement in a fresh process`);
 	const data = await collect(base);

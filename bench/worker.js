@@ -109,9 +109,15 @@ async function openaiStream(baseURL) {
 
 // ------------------------------------------------------------------------- node in n8n's engine
 
+// The engine harness the jest node tests use (test/support/engine, TypeScript through
+// test/support/load-ts.js; run.js transpiles it beforehand), with the repository's own
+// n8n-core / n8n-workflow, loaded here at once.
 let engine;
 function loadEngine() {
-	engine ??= require('./engine');
+	if (!engine) {
+		engine = require('../test/support/load-ts').loadTs(require('node:path').join(__dirname, '..', 'test', 'support', 'engine', 'index.ts'));
+		engine.repoEngine();
+	}
 	return engine;
 }
 

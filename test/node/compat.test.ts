@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
 import { binaryItem, PDF, PNG_1x1 } from '../fixtures';
 import { jsonAnswer, sequence, startTestServer, streamText, type TestServer } from '../server';
-import { runNode, type EngineRunOptions } from './engine';
+import { runNode, type EngineRunOptions } from '../support/engine';
 
 let server: TestServer;
 beforeAll(async () => {

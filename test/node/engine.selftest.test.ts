@@ -1,145 +1,25 @@
 /**
- * Proves test/node/engine.ts: a dummy node with two outputs runs inside n8n's real engine
- * (WorkflowExecute) and the harness reports what n8n recorded.
+ * Proves the engine harness (test/support/engine): a dummy node with two outputs runs inside
+ * n8n's real engine (WorkflowExecute) and the harness reports what n8n recorded; the same
+ * runner in the installed n8n 2.41.1's engine; the prerequisite rule of the suites that need it.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import type {
-	ICredentialType,
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-	JsonObject,
-} from 'n8n-workflow';
-import { readBinary, runNode, SOURCE_NODE_NAME } from './engine';
-
-/* ---------------------------------- the dummy node under test ---------------------------------- */
-
-const dummyDescription = {
-	displayName: 'Dummy Two Outputs',
-	name: 'dummyTwoOutputs',
-	group: ['transform'],
-	version: 1,
-	description: 'Test double: binary facts on output 0, the item json on output 1',
-	defaults: { name: 'Dummy Two Outputs' },
-	inputs: ['main'],
-	outputs: ['main', 'main'],
-	outputNames: ['Binary', 'Json'],
-	credentials: [{ name: 'harnessTestApi', required: false }],
-	properties: [
-		{ displayName: 'Binary Property', name: 'binaryPropertyName', type: 'string', default: 'data' },
-		{ displayName: 'Label', name: 'label', type: 'string', default: 'default-label' },
-		{ displayName: 'Call API', name: 'callApi', type: 'boolean', default: false },
-	],
-} as unknown as INodeTypeDescription;
-
-/** Waits for the execution's cancel signal (or gives up after `ms`). */
-function waitForAbort(signal: AbortSignal | undefined, ms: number): Promise<boolean> {
-	return new Promise((resolve) => {
-		if (signal?.aborted) return resolve(true);
-		const timer = setTimeout(() => resolve(false), ms);
-		signal?.addEventListener('abort', () => {
-			clearTimeout(timer);
-			resolve(true);
-		});
-	});
-}
-
-class DummyTwoOutputs implements INodeType {
-	description = dummyDescription;
-
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const binaryOut: INodeExecutionData[] = [];
-		const jsonOut: INodeExecutionData[] = [];
-		for (let i = 0; i < items.length; i++) {
-			try {
-				const json = items[i].json;
-				if (json.fail) throw new NodeOperationError(this.getNode(), `item ${i} refused`, { itemIndex: i, description: 'asked to fail' });
-				if (json.apiFail) throw new NodeApiError(this.getNode(), { message: 'upstream said no' } as JsonObject, { httpCode: '429', itemIndex: i });
-				if (json.ignoreAbortMs) {
-					await new Promise((resolve) => setTimeout(resolve, json.ignoreAbortMs as number));
-					binaryOut.push({ json: { ignored: true }, pairedItem: { item: i } });
-					continue;
-				}
-				if (json.waitForAbort) {
-					const signal = this.getExecutionCancelSignal();
-					const aborted = await waitForAbort(signal, 10_000);
-					binaryOut.push({ json: { aborted, signalAborted: signal?.aborted ?? null }, pairedItem: { item: i } });
-					continue;
-				}
-				if (this.isStreaming()) {
-					this.sendChunk('begin', i);
-					this.sendChunk('item', i, `chunk for ${i}`);
-					this.sendChunk('end', i);
-				}
-				const extra: IDataObject = {};
-				if (this.getNodeParameter('callApi', i) as boolean) {
-					const creds = await this.getCredentials('harnessTestApi', i);
-					extra.api = await this.helpers.httpRequestWithAuthentication.call(this, 'harnessTestApi', {
-						method: 'GET',
-						url: `${creds.baseUrl as string}/models`,
-						json: true,
-					});
-				}
-				const property = this.getNodeParameter('binaryPropertyName', i) as string;
-				const binary = this.helpers.assertBinaryData(i, property);
-				const buffer = await this.helpers.getBinaryDataBuffer(i, property);
-				binaryOut.push({
-					json: {
-						size: buffer.length,
-						mimeType: binary.mimeType,
-						fileName: binary.fileName ?? null,
-						stored: binary.id ?? null,
-						label: this.getNodeParameter('label', i) as string,
-						...extra,
-					},
-					pairedItem: { item: i },
-				});
-				jsonOut.push({ json: { ...items[i].json }, pairedItem: { item: i } });
-			} catch (error) {
-				if (this.continueOnFail()) {
-					binaryOut.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
-					continue;
-				}
-				throw error;
-			}
-		}
-		return [binaryOut, jsonOut];
-	}
-}
-
-const harnessTestApi: ICredentialType = {
-	name: 'harnessTestApi',
-	displayName: 'Harness Test API',
-	properties: [
-		{ displayName: 'API Key', name: 'apiKey', type: 'string', typeOptions: { password: true }, default: '' },
-		{ displayName: 'Base URL', name: 'baseUrl', type: 'string', default: '' },
-	],
-	authenticate: {
-		type: 'generic',
-		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
-	},
-};
+import type { IBinaryData } from 'n8n-workflow';
+import { DummyTwoOutputs, harnessTestApi, imageItem, JPEG, PNG } from '../support/dummy-node';
+import { installedN8n, installedN8nMissing, readBinary, runNode, SOURCE_NODE_NAME } from '../support/engine';
+import { describeWhenAvailable, prerequisiteOutcome } from '../support/prerequisites';
 
 /* ---------------------------------------- fixtures ---------------------------------------- */
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
-const JPEG = Buffer.alloc(1234, 0xff);
-
-function imageItem(json: IDataObject, buffer: Buffer, mimeType: string, fileName: string): INodeExecutionData {
-	return { json, binary: { data: { data: buffer.toString('base64'), mimeType, fileName } } };
-}
-
 const timings: Array<[string, number]> = [];
 afterAll(() => {
-	console.log(`engine harness run times (ms):\n${timings.map(([name, ms]) => `  ${ms.toString().padStart(5)}  ${name}`).join('\n')}`);
+	console.log(`engine harness run times (ms):\n${timings.map(([name, ms]) => `  ${ms.toFixed(0).padStart(5)}  ${name}`).join('\n')}`);
 });
 function timed(name: string, ms: number) {
 	timings.push([name, ms]);
@@ -375,5 +255,57 @@ describe('engine harness', () => {
 		expect(result.error).toBeDefined();
 		expect(result.error).toBeInstanceOf(NodeOperationError);
 		expect(result.error!.message).toMatch(/credentials/i);
+	});
+});
+
+describe('engine harness: what the benchmark and the n8n 1.x check use', () => {
+	test('input binary given as a Buffer (no base64 round trip); chunks handed to onChunk as they come', async () => {
+		const chunks: Array<{ type: string; content?: string; metadata: any }> = [];
+		const seen: string[] = [];
+		const buffered = { buffer: JPEG, mimeType: 'image/jpeg', fileName: 'b.jpg' } as unknown as IBinaryData;
+		const result = await runNode({
+			nodeType: new DummyTwoOutputs(),
+			parameters: {},
+			streaming: { chunks, onChunk: (chunk) => seen.push(`${chunk.type}@${chunks.length}`) },
+			inputItems: [{ json: {}, binary: { data: buffered } }],
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.outputs[0][0].json).toMatchObject({ size: JPEG.length, mimeType: 'image/jpeg', fileName: 'b.jpg' });
+		expect(seen).toEqual(['begin@1', 'item@2', 'end@3']);
+	});
+
+	test('prerequisites: a suite runs when they are there; when missing it fails on CI and is skipped elsewhere', () => {
+		expect(prerequisiteOutcome(undefined, { CI: 'true' })).toBe('run');
+		expect(prerequisiteOutcome('n8n is not installed', { CI: 'true' })).toBe('fail');
+		expect(prerequisiteOutcome('n8n is not installed', { CI: '1' })).toBe('fail');
+		expect(prerequisiteOutcome('n8n is not installed', { CI: 'false' })).toBe('skip');
+		expect(prerequisiteOutcome('n8n is not installed', {})).toBe('skip');
+	});
+});
+
+const describeWithN8n = describeWhenAvailable(installedN8nMissing(), '`npm test` installs it before jest runs (or run `npm run test:e2e` once)');
+
+describeWithN8n('engine harness in the installed n8n 2.41.1 (engine: installedN8n())', () => {
+	test("runs the node in that install's own n8n-core, its BinaryDataService storing the files", async () => {
+		const engine = installedN8n();
+		expect(engine.core).not.toBe(require('n8n-core'));
+		expect(require.resolve('n8n-core', { paths: [engine.dir] }).startsWith(path.join(engine.dir, 'node_modules'))).toBe(true);
+		expect(engine.versionOf('n8n-core')).toBe('2.41.1');
+		const result = await runNode({
+			engine,
+			nodeType: new DummyTwoOutputs(),
+			parameters: { label: 'installed' },
+			binaryMode: 'filesystem',
+			inputItems: [imageItem({ n: 0 }, PNG, 'image/png', 'a.png'), imageItem({ n: 1 }, JPEG, 'image/jpeg', 'b.jpg')],
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.run.status).toBe('success');
+		expect(result.outputs[0].map((i) => [i.json.size, i.json.label, i.pairedItem])).toEqual([
+			[PNG.length, 'installed', { item: 0 }],
+			[JPEG.length, 'installed', { item: 1 }],
+		]);
+		const fed = result.runData[SOURCE_NODE_NAME][0].data!.main[0]!;
+		expect(fed[1].binary!.data.id).toMatch(/^filesystem-v2:/);
+		expect((await readBinary(fed[1].binary!.data, engine)).equals(JPEG)).toBe(true);
 	});
 });

@@ -2,7 +2,7 @@
 import type { INodeExecutionData, INodeParameters, ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
 import { script, startTestServer, type TestServer } from '../server';
-import { runNode, type EngineRunOptions } from './engine';
+import { runNode, type EngineRunOptions } from '../support/engine';
 
 let server: TestServer;
 beforeAll(async () => {

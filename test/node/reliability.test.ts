@@ -3,7 +3,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
 import { binaryItem, PNG_1x1 } from '../fixtures';
 import { script, startTestServer, streamText, textEvents, type TestServer } from '../server';
-import { runNode, type EngineRunOptions } from './engine';
+import { runNode, type EngineRunOptions } from '../support/engine';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
 import { binaryItem, JPEG_HEAD, PDF, PNG_1x1 } from '../fixtures';
 import { jsonAnswer, script, startTestServer, streamText, textEvents, type TestServer, chunk } from '../server';
-import { runNode, type EngineRunOptions } from './engine';
+import { runNode, type EngineRunOptions } from '../support/engine';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -14,6 +14,9 @@
  *   3. ExecuteContext without isStreaming/sendChunk/getExecutionCancelSignal, as in the n8n 1.x
  *      releases that predate them                                   -> Result text, no crash
  *
+ * The runs go through the jest suites' engine harness (test/support/engine, loaded with
+ * test/support/load-ts.js) with the 1.x engine folder as its packages (`n8n1Engine`).
+ *
  * Run with the SYSTEM Node 20:  node test/streaming/n8n1-compat.js
  * (scripts/test-streaming.js runs it that way). Ends with `N passed, N failed`; exit 1 on failure.
  *
@@ -28,6 +31,7 @@ const { performance } = require('perf_hooks');
 const ROOT = path.resolve(__dirname, '..', '..');
 const env = require(path.join(ROOT, 'scripts', 'n8n-env.js'));
 const { startStreamingServer, imagesOf, promptOf, PNG_RED_8x8 } = require('./answers');
+const { loadTs } = require('../support/load-ts');
 
 const CORE_VERSION = '1.122.48';
 const WORKFLOW_VERSION = '1.120.31';
@@ -76,10 +80,6 @@ function ensureEngine() {
 	console.log(`# engine installed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-function fromEngine(id) {
-	return require(require.resolve(id, { paths: [ENGINE_DIR] }));
-}
-
 async function main() {
 	const tStart = performance.now();
 	console.log(`# n8n 1.x compatibility: Node ${process.version} (${process.execPath})`);
@@ -103,12 +103,10 @@ async function main() {
 	process.env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS = 'false';
 	process.on('exit', () => fs.rmSync(process.env.N8N_USER_FOLDER, { recursive: true, force: true }));
 
-	const core = fromEngine('n8n-core');
-	const workflowLib = fromEngine('n8n-workflow');
-	const { Container } = fromEngine('@n8n/di');
-	const { Logger } = fromEngine('@n8n/backend-common');
-	const coreVersion = fromEngine('n8n-core/package.json').version;
-	const wfVersion = fromEngine('n8n-workflow/package.json').version;
+	const harness = loadTs(path.join(ROOT, 'test', 'support', 'engine', 'index.ts'));
+	const engine = harness.n8n1Engine(ENGINE_DIR);
+	const coreVersion = engine.versionOf('n8n-core');
+	const wfVersion = engine.versionOf('n8n-workflow');
 
 	let VisionChat;
 	let VisionChatApi;
@@ -124,67 +122,9 @@ async function main() {
 	});
 	if (!VisionChat) return finish(tStart);
 
-	// BinaryDataService in memory ("default") mode: prepareBinaryData inlines base64, as n8n 1.x does by default.
-	const config = Object.assign(Object.create(core.BinaryDataConfig.prototype), {
-		mode: 'default',
-		availableModes: ['default'],
-		localStoragePath: path.join(process.env.N8N_USER_FOLDER, 'binaryData'),
-		signingSecret: 'n8n1-compat',
-		dbMaxFileSize: 512,
-	});
-	const binaryService = new core.BinaryDataService(config, Container.get(core.ErrorReporter), Container.get(Logger));
-	await binaryService.init();
-	Container.set(core.BinaryDataService, binaryService);
-
 	const server = await startStreamingServer({ delayMs: 20 });
 	try {
 		const credentials = { apiKey: 'sk-n8n1-compat', baseUrl: server.baseUrl, customHeaders: '' };
-
-		class CredentialsHelper extends workflowLib.ICredentialsHelper {
-			getParentTypes() {
-				return [];
-			}
-			async authenticate(_c, _t, requestOptions) {
-				return requestOptions;
-			}
-			async preAuthentication() {
-				return undefined;
-			}
-			async runPreAuthentication() {
-				return undefined;
-			}
-			async getCredentials() {
-				throw new Error('not used');
-			}
-			async getDecrypted(_additionalData, _nodeCredentials, type) {
-				if (type !== 'visionChatApi') throw new Error(`unexpected credential type ${type}`);
-				return { ...credentials };
-			}
-			async updateCredentials() {}
-			async updateCredentialsOauthTokenData() {}
-			getCredentialsProperties() {
-				return new VisionChatApi().properties;
-			}
-		}
-
-		// The start node: what "Manual Trigger -> Read File" hands on, an item with a PNG as binary "data".
-		const manualImage = {
-			description: {
-				displayName: 'Manual Trigger (image)',
-				name: 'manualImage',
-				group: ['trigger'],
-				version: 1,
-				description: 'Starts the run with an image',
-				defaults: { name: 'Manual Trigger' },
-				inputs: ['main'],
-				outputs: ['main'],
-				properties: [],
-			},
-			async execute() {
-				const binary = await this.helpers.prepareBinaryData(PNG_RED_8x8, 'red.png', 'image/png');
-				return [[{ json: { question: 'What is in this image?' }, binary: { data: binary } }]];
-			},
-		};
 
 		const seenApi = [];
 		const visionChat = new VisionChat();
@@ -198,72 +138,35 @@ async function main() {
 			});
 			return await execute.call(this);
 		};
-		const nodeTypes = {
-			getByName: (type) => ({ 'compat.manualImage': manualImage, 'CUSTOM.visionChat': visionChat })[type],
-			getByNameAndVersion(type, version) {
-				return workflowLib.NodeHelpers.getVersionedNodeType(this.getByName(type), version);
-			},
-			getKnownTypes: () => ({}),
-		};
 
-		async function runWorkflow({ streaming, label }) {
-			const nodes = [
-				{ id: 'a1', name: 'Manual Trigger', type: 'compat.manualImage', typeVersion: 1, position: [0, 0], parameters: {} },
-				{
-					id: 'b2',
-					name: 'Vision Chat',
-					type: 'CUSTOM.visionChat',
-					typeVersion: 1,
-					position: [220, 0],
-					parameters: {
-						model: { __rl: true, mode: 'id', value: 'llava:13b' },
-						prompt: '={{ $json.question }}',
-						imageInput: 'binary',
-						binaryPropertyName: 'data',
-						options: {},
-					},
-					credentials: { visionChatApi: { id: '1', name: 'Vision Chat API' } },
-				},
-			];
-			const connections = { 'Manual Trigger': { main: [[{ node: 'Vision Chat', type: 'main', index: 0 }]] } };
-			const workflow = new workflowLib.Workflow({ id: `compat-${label}`, name: 'n8n1 compat', nodes, connections, active: false, nodeTypes, settings: { executionOrder: 'v1' } });
-			const hooks = new core.ExecutionLifecycleHooks('manual', `exec-${label}`, { id: `compat-${label}`, name: 'n8n1 compat', active: false, nodes, connections, createdAt: new Date(), updatedAt: new Date() });
+		// The start node hands on what "Manual Trigger -> Read File" does: an item with a PNG as
+		// binary "data" (through prepareBinaryData, in the in-memory "default" binary mode).
+		async function runWorkflow({ streaming }) {
 			const chunks = [];
-			if (streaming) hooks.addHandler('sendChunk', (chunk) => chunks.push({ ...chunk, at: performance.now() }));
-			const base = 'http://localhost:5678';
-			const additionalData = {
-				credentialsHelper: new CredentialsHelper(),
-				hooks,
-				executionId: `exec-${label}`,
-				userId: 'n8n1-compat',
-				currentNodeExecutionIndex: 0,
-				streamingEnabled: !!streaming,
-				restApiUrl: `${base}/rest`,
-				instanceBaseUrl: base,
-				formWaitingBaseUrl: `${base}/form-waiting`,
-				webhookBaseUrl: `${base}/webhook`,
-				webhookWaitingBaseUrl: `${base}/webhook-waiting`,
-				webhookTestBaseUrl: `${base}/webhook-test`,
-				variables: {},
-				logAiEvent: () => {},
-				executeWorkflow: async () => {
-					throw new Error('not used');
-				},
-				getRunExecutionData: async () => undefined,
-				startRunnerTask: async () => {
-					throw new Error('not used');
-				},
-			};
 			const started = performance.now();
-			const run = await new core.WorkflowExecute(additionalData, 'manual').run(workflow, workflow.getNode('Manual Trigger'));
-			const task = (run.data.resultData.runData['Vision Chat'] || [])[0];
+			const out = await harness.runNode({
+				engine,
+				nodeType: visionChat,
+				nodeTypeName: 'CUSTOM.visionChat',
+				parameters: {
+					model: { __rl: true, mode: 'id', value: 'llava:13b' },
+					prompt: '={{ $json.question }}',
+					imageInput: 'binary',
+					binaryPropertyName: 'data',
+					options: {},
+				},
+				inputItems: [{ json: { question: 'What is in this image?' }, binary: { data: { buffer: PNG_RED_8x8, mimeType: 'image/png', fileName: 'red.png' } } }],
+				credentials: { visionChatApi: credentials },
+				credentialTypes: [new VisionChatApi()],
+				streaming: streaming ? { chunks: [], onChunk: (chunk) => chunks.push({ ...chunk, at: performance.now() }) } : undefined,
+			});
 			return {
-				run,
+				run: out.run,
 				chunks,
 				ms: performance.now() - started,
-				error: run.data.resultData.error || (task && task.error),
-				result: task && task.data && task.data.main[0] && task.data.main[0][0] && task.data.main[0][0].json,
-				chunkItems: (task && task.data && task.data.main[1]) || [],
+				error: out.error,
+				result: out.outputs[0] && out.outputs[0][0] && out.outputs[0][0].json,
+				chunkItems: out.outputs[1] || [],
 			};
 		}
 
@@ -278,7 +181,7 @@ async function main() {
 
 		// 1. A plain n8n 1.x run: the context has isStreaming(), but nothing listens.
 		server.requests.length = 0;
-		const plain = await runWorkflow({ streaming: false, label: 'plain' });
+		const plain = await runWorkflow({ streaming: false });
 		check('n8n 1.x WorkflowExecute: Manual -> Vision Chat returns the whole answer as Result text', () => {
 			expectRun(plain, 'plain run');
 			return `${JSON.stringify(plain.result.text)}, ${plain.ms.toFixed(0)} ms`;
@@ -300,7 +203,7 @@ async function main() {
 		});
 
 		// 2. The same run with a sendChunk hook, as n8n 1.x's Webhook "Streaming" response registers one.
-		const streamed = await runWorkflow({ streaming: true, label: 'streaming' });
+		const streamed = await runWorkflow({ streaming: true });
 		check('with a sendChunk hook (n8n 1.x streaming) the node streams begin, one item per piece, end', () => {
 			expectRun(streamed, 'streaming run');
 			assertEqual(seenApi[1].streaming, true, 'isStreaming()');
@@ -316,7 +219,7 @@ async function main() {
 		});
 
 		// 3. The n8n 1.x releases before streaming: the execute context has neither method.
-		const proto = core.ExecuteContext.prototype;
+		const proto = engine.core.ExecuteContext.prototype;
 		const baseProto = Object.getPrototypeOf(proto);
 		const saved = {};
 		for (const target of [proto, baseProto]) {
@@ -329,7 +232,7 @@ async function main() {
 		}
 		let old;
 		try {
-			old = await runWorkflow({ streaming: true, label: 'old-api' });
+			old = await runWorkflow({ streaming: true });
 		} finally {
 			for (const [name, { target, fn }] of Object.entries(saved)) target[name] = fn;
 		}
