@@ -8,7 +8,7 @@
  * bench/results.md.
  *
  * Environment: BENCH_RUNS (default 5), BENCH_SLOW_RUNS (runs of the 20 s concurrency-1 row,
- * default 3), BENCH_ONLY (comma list of sections: throughput,ttft,images,many),
+ * default 3), BENCH_ONLY (comma list of sections: throughput,ttft,images,many,structured),
  * BENCH_DIST (a different compiled package to measure, e.g. a patched copy of dist/).
  */
 const path = require('node:path');
@@ -17,6 +17,7 @@ const os = require('node:os');
 const { fork } = require('node:child_process');
 const { summary, num, sig } = require('./stats');
 const { BIG_CHUNKS } = require('./payload');
+const { measureStructured } = require('./structured');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SLOW_RUNS = Math.min(RUNS, Number(process.env.BENCH_SLOW_RUNS ?? 3));
@@ -96,7 +97,7 @@ const log = (text) => process.stderr.write(`${text}\n`);
 // ------------------------------------------------------------------------- the runs
 
 async function collect(base) {
-	const data = { throughput: {}, ttft: [], images: {}, many: {}, failures: [] };
+	const data = { throughput: {}, ttft: [], images: {}, many: {}, structured: [], failures: [] };
 	const record = (bucket, key, result, label) => {
 		(bucket[key] ??= []).push(result);
 		if (!result.ok) {
@@ -138,6 +139,11 @@ async function collect(base) {
 					if (result.ok) log(`  images    ${key.padEnd(14)} ${num(result.ms, 1)} ms, extra RSS ${num(result.extraRss / MB, 1)} MB`);
 				}
 			}
+		});
+		if (wants('structured')) await timed('structured', async () => {
+			const result = measureStructured();
+			data.structured.push(result);
+			log(`  structured validate p50 ${sig(result.validate.p50)} ms (JSON.parse alone ${sig(result.parseOnly.p50)} ms)`);
 		});
 		if (wants('many')) await timed('many', async () => {
 			for (const concurrency of CONCURRENCY) {
@@ -231,6 +237,15 @@ function buildTable(data) {
 			const target = concurrency === 1 ? '' : '≤ 1.3×';
 			add(name, 'wall time ÷ ideal', results.map((r) => r.ms / ideal), (v) => `${num(v, 2)}×`, target, concurrency === 1 ? undefined : (v) => v <= 1.3);
 		}
+	}
+	if (wants('structured')) {
+		const results = data.structured;
+		const name = '5. structured output · a 2 KB JSON answer against a 30-field nested schema, per item';
+		add(name, 'JSON.parse alone, p50 (ms) — baseline', results.map((r) => r.parseOnly.p50), (v) => num(v, 4));
+		add(name, 'parse + validate, p50 (ms)', results.map((r) => r.validate.p50), (v) => num(v, 4), '< 0.2 ms', (v) => v < 0.2);
+		add(name, 'parse + validate, p99 (ms)', results.map((r) => r.validate.p99), (v) => num(v, 4));
+		add(name, 'parse + validate ÷ JSON.parse, p50', results.map((r) => r.validate.p50 / r.parseOnly.p50), (v) => `${num(v, 1)}×`);
+		add(name, 'compile the schema, once per execution (ms)', results.map((r) => r.compileMs), (v) => num(v, 3));
 	}
 	return rows;
 }
