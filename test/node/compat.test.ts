@@ -2,7 +2,7 @@
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import sharp from 'sharp';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
-import { binaryItem, PDF, PNG_1x1 } from '../fixtures';
+import { binaryItem, PNG_1x1, ZIP } from '../fixtures';
 import { jsonAnswer, sequence, startTestServer, streamText, type TestServer } from '../server';
 import { runNode, type EngineRunOptions } from '../support/engine';
 
@@ -145,10 +145,10 @@ describe('image sources', () => {
 	});
 
 	it('Binary Property * sends every image on the item and notes what it skipped', async () => {
-		const item = binaryItem({}, { data: { bytes: PNG_1x1 }, invoice: { bytes: PDF, fileName: 'invoice.pdf' }, photo: { bytes: PNG_1x1 } });
+		const item = binaryItem({}, { data: { bytes: PNG_1x1 }, archive: { bytes: ZIP, fileName: 'photos.zip' }, photo: { bytes: PNG_1x1 } });
 		const { outputs } = await run({ binaryPropertyName: '*' }, [item]);
 		expect(lastBody().messages[0].content).toHaveLength(3);
-		expect(outputs[0][0].json.warnings).toEqual(['Skipped binary property "invoice" (invoice.pdf): not an image']);
+		expect(outputs[0][0].json.warnings).toEqual(['Skipped binary property "archive" (photos.zip): not an image or PDF']);
 	});
 
 	it('Keep Input Data carries the input fields and files into the result', async () => {

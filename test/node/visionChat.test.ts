@@ -4,7 +4,7 @@
  */
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
-import { binaryItem, JPEG_HEAD, PDF, PNG_1x1 } from '../fixtures';
+import { binaryItem, JPEG_HEAD, PDF, PNG_1x1, ZIP } from '../fixtures';
 import { jsonAnswer, script, startTestServer, streamText, textEvents, type TestServer, chunk } from '../server';
 import { runNode, type EngineRunOptions } from '../support/engine';
 
@@ -85,7 +85,7 @@ describe('the node in the engine', () => {
 	});
 
 	it('takes image URLs from an expression, with system prompt and options mapped to the API', async () => {
-		server.route('*', streamText(['ok']));
+		server.route('*', streamText(['{"ok":', 'true}']));
 		const { outputs } = await run(
 			{
 				imageInput: 'url',
@@ -95,7 +95,7 @@ describe('the node in the engine', () => {
 			},
 			[{ json: { urls: ['https://img.example/a.png', 'https://img.example/b.jpg'] } }],
 		);
-		expect(outputs[0][0].json.text).toBe('ok');
+		expect(outputs[0][0].json).toMatchObject({ text: '{"ok":true}', json: { ok: true } });
 		const body = server.requests[0].json;
 		expect(body.messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
 		expect(body.messages[1].content).toEqual([
@@ -126,12 +126,18 @@ describe('the node in the engine', () => {
 	});
 
 	it('refuses a binary that is not an image, naming the property, the item and the type found', async () => {
-		const items = [pngItem(), binaryItem({}, { data: { bytes: PDF, mimeType: 'application/pdf', fileName: 'invoice.pdf' } })];
+		const items = [pngItem(), binaryItem({}, { data: { bytes: ZIP, mimeType: 'application/zip', fileName: 'photos.zip' } })];
 		server.route('*', streamText(['fine']));
 		const { error } = await run({}, items);
 		expect(error?.constructor.name).toBe('NodeOperationError');
-		expect(error?.message).toBe('Binary property "data" of item 1 (file invoice.pdf) is not an image (type found: application/pdf)');
-		expect((error as any).description).toMatch(/PNG, JPEG, GIF or WebP/);
+		expect(error?.message).toBe('Binary property "data" of item 1 (file photos.zip) is not an image (type found: application/zip)');
+		expect((error as any).description).toMatch(/PNG, JPEG, GIF or WebP images, or PDF documents/);
+	});
+
+	it('a file that starts like a PDF but is broken is named as a corrupt PDF, whatever its label says', async () => {
+		const items = [binaryItem({}, { data: { bytes: PDF, mimeType: 'image/png', fileName: 'scan.png' } })];
+		const { error } = await run({}, items);
+		expect(error?.message).toMatch(/^Binary property "data" of item 0 \(file scan.png\) is a corrupt or truncated PDF/);
 	});
 
 	it('finds files in json._files, where n8n 2.x\'s combined binary mode keeps them', async () => {

@@ -65,7 +65,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			live = (options.streamToCaller ?? !asTool) ? relay?.stream(itemIndex) : undefined;
 			live?.begin();
 			const allowUnauthorizedCerts = connection.allowUnauthorizedCerts || options.allowUnauthorizedCerts === true;
-			const { body, notes, imageSizes } = await prepareRequest(this, items[itemIndex], itemIndex, { ...options, allowUnauthorizedCerts }, signal);
+			const { body, notes, imageSizes, documents } = await prepareRequest(this, items[itemIndex], itemIndex, { ...options, allowUnauthorizedCerts }, signal);
 			const emitChunks = options.emitChunks ?? !asTool;
 			const ask = (request: IDataObject) =>
 				streamChatCompletion({
@@ -87,6 +87,7 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			live?.end();
 			const item = (asTool ? toolResultItem : resultItem)(result, itemIndex, [...notices, ...notes]);
 			if (imageSizes) item.json.imageSizes = imageSizes;
+			if (documents) item.json.documents = documents as unknown as IDataObject[];
 			if (answer) addJsonFields(item, answer);
 			const produced = answer && options.jsonOutput === 'record' && !asTool ? recordItems(item, answer, itemIndex) : [item];
 			if (options.keepInput) for (const output of produced) keepInputData(output, items[itemIndex]);

@@ -27,6 +27,10 @@ export function buildChatRequest(input: ChatRequestInput): Record<string, unknow
 	const content: Array<Record<string, unknown>> = [];
 	if (prompt.trim()) content.push({ type: 'text', text: prompt });
 	for (const image of input.images) {
+		if (typeof image === 'object' && 'type' in image) {
+			content.push(image.type === 'text' ? { type: 'text', text: image.text } : { type: 'file', file: { filename: image.filename, file_data: image.data } });
+			continue;
+		}
 		// Some local servers only take the bare string form; it cannot carry `detail`.
 		if (options.imageUrlFormat === 'string') {
 			content.push({ type: 'image_url', image_url: image });

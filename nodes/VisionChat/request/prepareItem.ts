@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { imageSourceFor } from '../sources';
+import { renderedPages, type DocumentReport } from '../documents/pdfContent';
 import { buildChatRequest } from './chatBody';
 import type { VisionChatOptions } from '../description/options';
 import { InlineImage } from '../stream/request/body';
@@ -10,6 +11,8 @@ export interface PreparedRequest {
 	notes: string[];
 	/** Bytes before and after resizing, per inline image, when resizing is on. */
 	imageSizes?: IDataObject[];
+	/** What was sent of each PDF. */
+	documents?: DocumentReport[];
 }
 
 /** One item's parameters and images -> the request body. Images are read here, per item, so memory stays bounded. */
@@ -25,7 +28,7 @@ export async function prepareRequest(
 	const systemPrompt = ctx.getNodeParameter('systemPrompt', itemIndex, '') as string;
 	const imageInput = ctx.getNodeParameter('imageInput', itemIndex, 'binary') as string;
 	const maxBytes = (options.maxImageSizeMb ?? 20) * 1048576;
-	const { images, notes } = await imageSourceFor(imageInput).read({ ctx, item, itemIndex, options, signal, maxBytes });
+	const { images, notes, documents } = await imageSourceFor(imageInput).read({ ctx, item, itemIndex, options, signal, maxBytes });
 	let imageSizes: IDataObject[] | undefined;
 	const resize: ResizeOptions = { maxEdge: options.resizeMaxEdge ?? 0, format: options.reencodeFormat ?? 'keep', quality: options.reencodeQuality ?? 85 };
 	if (resizeRequested(resize)) {
@@ -33,7 +36,8 @@ export async function prepareRequest(
 		// One at a time: a decoded 20 MB photo is large, several at once would be larger.
 		for (let i = 0; i < images.length; i++) {
 			const image = images[i];
-			if (!(image instanceof InlineImage)) continue;
+			// Rendered PDF pages already have their size and format.
+			if (!(image instanceof InlineImage) || renderedPages.has(image)) continue;
 			const outcome = await resizeImage(image, resize);
 			images[i] = outcome.image;
 			const size: IDataObject = { bytesBefore: outcome.bytesBefore, bytesAfter: outcome.bytesAfter, resized: outcome.resized };
@@ -42,5 +46,5 @@ export async function prepareRequest(
 		}
 	}
 	const body = buildChatRequest({ model: String(model ?? ''), prompt, systemPrompt, images, options }) as IDataObject;
-	return { body, notes, imageSizes };
+	return { body, notes, imageSizes, documents };
 }

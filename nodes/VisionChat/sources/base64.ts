@@ -1,6 +1,5 @@
 import { InputError } from '../helpers/inputError';
-import type { InlineImage } from '../stream/request/body';
-import { inlineImage, mb, type ImageSourceKind } from './imageSource';
+import { addContent, mb, type GatheredImages, type ImageSourceKind } from './imageSource';
 
 export const base64Source: ImageSourceKind = {
 	value: 'base64',
@@ -18,11 +17,16 @@ export const base64Source: ImageSourceKind = {
 			description: 'The image as base64 text or a data: URL, usually an expression pointing at a field of the input item. Whitespace is ignored; the type is read from the bytes.',
 		},
 	],
-	read: async ({ ctx, itemIndex, maxBytes }) => ({ images: [parseBase64Image(ctx.getNodeParameter('base64Image', itemIndex, ''), itemIndex, maxBytes)], notes: [] }),
+	async read({ ctx, itemIndex, maxBytes, options }) {
+		const { bytes, declaredType } = decodeBase64Input(ctx.getNodeParameter('base64Image', itemIndex, ''), itemIndex, maxBytes);
+		const gathered: GatheredImages = { images: [], notes: [] };
+		await addContent(gathered, bytes, `"Base64 Image" of item ${itemIndex}`, declaredType, undefined, options);
+		return gathered;
+	},
 };
 
 /** A base64 string or data: URL from a field of the item, as upstream APIs often hand images over. */
-export function parseBase64Image(value: unknown, itemIndex: number, maxBytes: number): InlineImage {
+export function decodeBase64Input(value: unknown, itemIndex: number, maxBytes: number): { bytes: Buffer; declaredType?: string } {
 	if (typeof value !== 'string' || !value.trim()) {
 		throw new InputError(`"Base64 Image" of item ${itemIndex} is empty`, 'Map it to a field holding a base64 string or a data: URL, e.g. {{ $json.image }}');
 	}
@@ -37,5 +41,5 @@ export function parseBase64Image(value: unknown, itemIndex: number, maxBytes: nu
 	if (maxBytes > 0 && size > maxBytes) {
 		throw new InputError(`"Base64 Image" of item ${itemIndex} is ${mb(size)}, over the ${mb(maxBytes)} limit`, 'Use a smaller image, or raise "Max Image Size (MB)"');
 	}
-	return inlineImage(Buffer.from(payload, 'base64'), `"Base64 Image" of item ${itemIndex}`, match?.[1]);
+	return { bytes: Buffer.from(payload, 'base64'), declaredType: match?.[1] };
 }

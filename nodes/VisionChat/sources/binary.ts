@@ -2,7 +2,9 @@ import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } 
 import { InlineImage } from '../stream/request/body';
 import { sniffType } from './imageType';
 import { InputError } from '../helpers/inputError';
-import { inlineImage, mb, type GatheredImages, type ImageSource, type ImageSourceKind } from './imageSource';
+import { addContent, inlineImage, mb, type GatheredImages, type ImageSourceKind } from './imageSource';
+import { isPdf } from '../documents/pdfContent';
+import type { VisionChatOptions } from '../description/options';
 
 export const binarySource: ImageSourceKind = {
 	value: 'binary',
@@ -20,8 +22,8 @@ export const binarySource: ImageSourceKind = {
 			description: 'Name of the binary property holding the image. Separate several names with commas to send several images in one message, or enter * to send every image on the item.',
 		},
 	],
-	read: ({ ctx, item, itemIndex, maxBytes }) =>
-		readBinaryImages(ctx, item, itemIndex, ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string, maxBytes),
+	read: ({ ctx, item, itemIndex, maxBytes, options }) =>
+		readBinaryImages(ctx, item, itemIndex, ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string, maxBytes, options),
 };
 
 /**
@@ -35,6 +37,7 @@ export async function readBinaryImages(
 	itemIndex: number,
 	propertyNames: string,
 	maxBytes: number,
+	options: VisionChatOptions = {},
 ): Promise<GatheredImages> {
 	const files = binaryFilesOf(item);
 	const available = Object.keys(files);
@@ -49,8 +52,7 @@ export async function readBinaryImages(
 	if (names.length === 0) {
 		throw new InputError(`Item ${itemIndex} has no binary data`, 'Put a node that outputs a file (Form Trigger, Read File, HTTP Request with file response...) before this one');
 	}
-	const images: ImageSource[] = [];
-	const notes: string[] = [];
+	const gathered: GatheredImages = { images: [], notes: [] };
 	for (const name of names) {
 		const binary = files[name] ?? binaryAtPath(item.json, name);
 		if (!binary) {
@@ -76,19 +78,25 @@ export async function readBinaryImages(
 		// 20 MB only to encode it again. Stored data (filesystem, S3, database) has an id.
 		const inMemory = !binary.id && !NOT_BASE64.test(binary.data);
 		const head = inMemory ? Buffer.from(binary.data.slice(0, 64), 'base64') : undefined;
+		const read = () => ctx.helpers.getBinaryDataBuffer(itemIndex, item.binary?.[name] ? name : binary);
 		// By name where n8n 1.x and 2.x both take it; the object itself for n8n 2.x's combined mode.
-		const bytes = head ?? (await ctx.helpers.getBinaryDataBuffer(itemIndex, item.binary?.[name] ? name : binary));
+		const bytes = head ?? (await read());
+		if (isPdf(bytes)) {
+			// A PDF is read whole: its pages are rendered, its text or the file itself is sent.
+			await addContent(gathered, head ? Buffer.from(binary.data, 'base64') : bytes, what, binary.mimeType, binary.fileName, options);
+			continue;
+		}
 		if (all && !sniffType(bytes)?.isImage) {
-			notes.push(`Skipped binary property "${name}"${binary.fileName ? ` (${binary.fileName})` : ''}: not an image`);
+			gathered.notes.push(`Skipped binary property "${name}"${binary.fileName ? ` (${binary.fileName})` : ''}: not an image or PDF`);
 			continue;
 		}
 		const image = inlineImage(bytes, what, binary.mimeType);
-		images.push(inMemory ? new InlineImage(image.mimeType, { base64: binary.data }) : image);
+		gathered.images.push(inMemory ? new InlineImage(image.mimeType, { base64: binary.data }) : image);
 	}
-	if (all && images.length === 0) {
-		throw new InputError(`None of the binary properties of item ${itemIndex} is an image (${names.join(', ')})`, 'Send PNG, JPEG, GIF or WebP images');
+	if (all && gathered.images.length === 0) {
+		throw new InputError(`None of the binary properties of item ${itemIndex} is an image or PDF (${names.join(', ')})`, 'Send PNG, JPEG, GIF or WebP images, or PDF documents');
 	}
-	return { images, notes };
+	return gathered;
 }
 
 /** Anything but base64 characters; searching for one is about 8x faster than matching the whole text. */

@@ -3,14 +3,30 @@ import { InlineImage } from '../stream/request/body';
 import { sniffType } from './imageType';
 import { InputError } from '../helpers/inputError';
 import type { VisionChatOptions } from '../description/options';
+import { isPdf, pdfContent, type DocumentReport } from '../documents/pdfContent';
 
-/** An image as the request carries it: a URL the provider fetches, or bytes sent inline. */
-export type ImageSource = string | InlineImage;
+/** A page's text from a PDF's text layer, sent as a text part. */
+export interface TextContent {
+	type: 'text';
+	text: string;
+}
+
+/** A whole document sent as a chat-completions `file` part. */
+export interface FileContent {
+	type: 'file';
+	filename: string;
+	data: InlineImage;
+}
+
+/** What the request carries after the prompt: an image URL, inline image bytes, page text, or a file. */
+export type ImageSource = string | InlineImage | TextContent | FileContent;
 
 export interface GatheredImages {
 	images: ImageSource[];
 	/** Things the user should know about, reported as `warnings` on the result. */
 	notes: string[];
+	/** What was sent of each PDF. */
+	documents?: DocumentReport[];
 }
 
 /** What an image source needs to read one item's images. */
@@ -43,14 +59,29 @@ export function shorten(text: string): string {
 export const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
 
 /** Checks that bytes are an image and wraps them for the request body. */
-export function inlineImage(bytes: Buffer, what: string, declaredType: string | undefined): InlineImage {
+export function inlineImage(bytes: Uint8Array, what: string, declaredType: string | undefined): InlineImage {
 	const sniffed = sniffType(bytes);
 	if (!sniffed?.isImage) {
 		const found = sniffed?.mimeType ?? (declaredType && declaredType !== 'application/octet-stream' ? `${declaredType} (declared)` : 'unknown');
 		throw new InputError(
 			`${what} is not an image (type found: ${found})`,
-			'Send PNG, JPEG, GIF or WebP images. Convert other files to an image first (e.g. with the Edit Image node).',
+			'Send PNG, JPEG, GIF or WebP images, or PDF documents. Convert other files to an image first (e.g. with the Edit Image node).',
 		);
 	}
 	return new InlineImage(sniffed.mimeType, bytes);
+}
+
+/**
+ * Bytes from any source as content: a PDF becomes pages, text or a file part (as "PDF Mode"
+ * says), anything else must be an image. Collects into `into`.
+ */
+export async function addContent(into: GatheredImages, bytes: Uint8Array, what: string, declaredType: string | undefined, fileName: string | undefined, options: VisionChatOptions): Promise<void> {
+	if (isPdf(bytes)) {
+		const document = await pdfContent(bytes, fileName, options, what);
+		into.images.push(...document.parts);
+		into.notes.push(...document.notes);
+		(into.documents ??= []).push(document.report);
+		return;
+	}
+	into.images.push(inlineImage(bytes, what, declaredType));
 }

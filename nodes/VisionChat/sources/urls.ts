@@ -1,6 +1,7 @@
 import { downloadImage } from '../stream/transport/download';
 import { InputError } from '../helpers/inputError';
-import { inlineImage, shorten, type ImageSource, type ImageSourceKind } from './imageSource';
+import { addContent, shorten, type GatheredImages, type ImageSourceKind } from './imageSource';
+import type { VisionChatOptions } from '../description/options';
 
 export const urlSource: ImageSourceKind = {
 	value: 'url',
@@ -22,8 +23,14 @@ export const urlSource: ImageSourceKind = {
 	async read({ ctx, itemIndex, options, signal, maxBytes }) {
 		const urls = parseImageUrls(ctx.getNodeParameter('imageUrls', itemIndex, ''));
 		if (urls.length === 0) throw new InputError('"Image URLs" is empty', 'Enter at least one image URL, or switch "Image Input" to None');
-		const images = options.downloadImages ? await inlineUrls(urls, itemIndex, maxBytes, signal, options.allowUnauthorizedCerts === true) : urls;
-		return { images, notes: [] };
+		if (!options.downloadImages) {
+			const pdf = urls.find(looksLikePdf);
+			if (pdf) {
+				throw new InputError(`"${shorten(pdf)}" (item ${itemIndex}) is a PDF, which a provider cannot fetch as an image URL`, 'Turn on "Download Images": the node then downloads the PDF and sends its pages');
+			}
+			return { images: urls, notes: [] };
+		}
+		return await inlineUrls(urls, itemIndex, maxBytes, signal, options);
 	},
 };
 
@@ -53,22 +60,27 @@ export function parseImageUrls(value: unknown): string[] {
 	});
 }
 
-/** Downloads http(s) URLs in n8n and sends them inline; data: URLs pass through. */
-export async function inlineUrls(
-	urls: string[],
-	itemIndex: number,
-	maxBytes: number,
-	signal: AbortSignal | undefined,
-	allowUnauthorizedCerts: boolean,
-): Promise<ImageSource[]> {
-	const images: ImageSource[] = [];
+/** Downloads http(s) URLs in n8n and sends them inline (PDFs as their pages); data: URLs pass through. */
+export async function inlineUrls(urls: string[], itemIndex: number, maxBytes: number, signal: AbortSignal | undefined, options: VisionChatOptions): Promise<GatheredImages> {
+	const gathered: GatheredImages = { images: [], notes: [] };
 	for (const url of urls) {
 		if (url.startsWith('data:')) {
-			images.push(url);
+			gathered.images.push(url);
 			continue;
 		}
-		const { bytes, contentType } = await downloadImage(url, { maxBytes: maxBytes || Number.MAX_SAFE_INTEGER, timeoutMs: 30_000, maxRedirects: 5, signal, allowUnauthorizedCerts });
-		images.push(inlineImage(bytes, `The download of ${shorten(url)} (item ${itemIndex})`, contentType.split(';')[0]));
+		const { bytes, contentType } = await downloadImage(url, {
+			maxBytes: maxBytes || Number.MAX_SAFE_INTEGER,
+			timeoutMs: 30_000,
+			maxRedirects: 5,
+			signal,
+			allowUnauthorizedCerts: options.allowUnauthorizedCerts === true,
+		});
+		const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || undefined;
+		await addContent(gathered, bytes, `The download of ${shorten(url)} (item ${itemIndex})`, contentType.split(';')[0], fileName, options);
 	}
-	return images;
+	return gathered;
+}
+
+function looksLikePdf(url: string): boolean {
+	return !url.startsWith('data:') && URL.canParse(url) && /\.pdf$/i.test(new URL(url).pathname);
 }

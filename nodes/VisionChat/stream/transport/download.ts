@@ -28,7 +28,7 @@ export async function downloadImage(url: string, options: DownloadOptions): Prom
 		try {
 			response = await request(current, {
 				method: 'GET',
-				headers: { accept: 'image/*', 'user-agent': 'n8n-nodes-vision-stream' },
+				headers: { accept: 'image/*, application/pdf;q=0.9', 'user-agent': 'n8n-nodes-vision-stream' },
 				signal,
 				headersTimeout: options.timeoutMs,
 				bodyTimeout: options.timeoutMs,
