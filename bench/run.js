@@ -8,7 +8,7 @@
  * bench/results.md.
  *
  * Environment: BENCH_RUNS (default 5), BENCH_SLOW_RUNS (runs of the 20 s concurrency-1 row,
- * default 3), BENCH_ONLY (comma list of sections: throughput,ttft,images,many,structured),
+ * default 3), BENCH_ONLY (comma list of sections: throughput,ttft,images,many,structured,pdf),
  * BENCH_DIST (a different compiled package to measure, e.g. a patched copy of dist/).
  */
 const path = require('node:path');
@@ -18,6 +18,7 @@ const { fork } = require('node:child_process');
 const { summary, num, sig } = require('./stats');
 const { BIG_CHUNKS } = require('./payload');
 const { measureStructured } = require('./structured');
+const { measurePdf } = require('./pdf');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SLOW_RUNS = Math.min(RUNS, Number(process.env.BENCH_SLOW_RUNS ?? 3));
@@ -97,7 +98,7 @@ const log = (text) => process.stderr.write(`${text}\n`);
 // ------------------------------------------------------------------------- the runs
 
 async function collect(base) {
-	const data = { throughput: {}, ttft: [], images: {}, many: {}, structured: [], failures: [] };
+	const data = { throughput: {}, ttft: [], images: {}, many: {}, structured: [], pdf: [], failures: [] };
 	const record = (bucket, key, result, label) => {
 		(bucket[key] ??= []).push(result);
 		if (!result.ok) {
@@ -139,6 +140,12 @@ async function collect(base) {
 					if (result.ok) log(`  images    ${key.padEnd(14)} ${num(result.ms, 1)} ms, extra RSS ${num(result.extraRss / MB, 1)} MB`);
 				}
 			}
+		});
+		if (wants('pdf')) await timed('pdf', async () => {
+			const result = measurePdf();
+			data.pdf.push(result);
+			if (result.anchor.missing) data.failures.push(`pdf: ${result.anchor.missing}`);
+			log(`  pdf       20 pages ${num(result.twenty.ms)} ms (pdftoppm ${result.anchor.missing ? '–' : num(result.anchor.ms)} ms), peak extra RSS ${num(result.twenty.extraRss / MB)} MB`);
 		});
 		if (wants('structured')) await timed('structured', async () => {
 			const result = measureStructured();
@@ -237,6 +244,17 @@ function buildTable(data) {
 			const target = concurrency === 1 ? '' : '≤ 1.3×';
 			add(name, 'wall time ÷ ideal', results.map((r) => r.ms / ideal), (v) => `${num(v, 2)}×`, target, concurrency === 1 ? undefined : (v) => v <= 1.3);
 		}
+	}
+	if (wants('pdf')) {
+		const results = data.pdf;
+		const anchored = results.filter((r) => !r.anchor.missing);
+		const name = '6. PDF to page images · 20 mixed pages, long edge 1600 px, PNG';
+		add(name, 'pdftoppm (poppler), same pages, size and format (ms) — baseline', anchored.map((r) => r.anchor.ms), (v) => num(v));
+		add(name, 'node: PDFium (WebAssembly) + PNG via zlib (ms)', results.map((r) => r.twenty.ms), (v) => num(v));
+		add(name, 'node ÷ pdftoppm', anchored.map((r) => r.twenty.ms / r.anchor.ms), (v) => `${num(v, 2)}×`, '≤ 2×', (v) => v <= 2);
+		add(name, 'pages per second', results.map((r) => (r.twenty.pages / r.twenty.ms) * 1000), (v) => num(v, 1));
+		add(name, 'peak extra RSS, 20 pages (MB)', results.map((r) => r.twenty.extraRss / MB), (v) => num(v), '< 200 MB', (v) => v < 200);
+		add(name, 'peak extra RSS, 5 pages (MB)', results.map((r) => r.five.extraRss / MB), (v) => num(v));
 	}
 	if (wants('structured')) {
 		const results = data.structured;
