@@ -53,6 +53,21 @@ describe.each(['default', 'filesystem'] as const)('page images (%s binary mode)'
 	});
 });
 
+describe('page pixels', () => {
+	it('keeps colours (yellowish paper stays yellow), writes grey pages as greyscale PNG, and hits the long edge exactly on scans', async () => {
+		await run({ options: { pdfPages: '1, 2, 7' } }, [pdfItem('bench-20pages.pdf')]);
+		const [text, greyScan, colourScan] = sentParts().slice(1).map(imageBytes);
+		expect((await sharp(text).metadata()).channels).toBe(1);
+		const grey = await sharp(greyScan).metadata();
+		expect([grey.channels, Math.max(grey.width!, grey.height!)]).toEqual([1, 1600]);
+		const colour = await sharp(colourScan).stats();
+		const [r, g, b] = colour.channels.map((c) => c.mean);
+		expect(colour.channels).toHaveLength(3);
+		expect(r).toBeGreaterThan(b + 10);
+		expect(g).toBeGreaterThan(b + 5);
+	});
+});
+
 describe('choosing pages', () => {
 	it('sends the selected pages only, at the chosen size, as JPEG when Re-Encode Format says so', async () => {
 		const { outputs } = await run({ options: { pdfPages: '2-3', pdfRenderLongEdge: 800, reencodeFormat: 'jpeg' } }, [pdfItem('digital-3pages.pdf')]);

@@ -4,7 +4,7 @@ import type { VisionChatOptions } from '../description/options';
 import type { ImageSource } from '../sources/imageSource';
 import { DEFAULT_PDF_LONG_EDGE, DEFAULT_PDF_MAX_PAGES } from './documentOptions';
 import { choosePages } from './pageSelection';
-import { openPdf, type PdfDocument, type PdfPage } from './pdfium';
+import { closePage, openPdf, type PdfDocument, type PdfPage } from './pdfium';
 import { encodePng } from './pngEncode';
 import { encodeJpeg } from './jpegEncode';
 
@@ -50,8 +50,9 @@ export async function pdfContent(bytes: Uint8Array, fileName: string | undefined
 		for (const number of choice.pages) {
 			const page = document.getPage(number - 1);
 			if (mode === 'text') {
-				const text = page.getText().trim();
+				const text = page.getText().replace(/\r\n/g, '\n').trim();
 				if (text) {
+					closePage(page);
 					const part = `[Page ${number}]\n${text}`;
 					parts.push({ type: 'text', text: part });
 					bytesSent += Buffer.byteLength(part);
@@ -76,7 +77,9 @@ async function renderPage(page: PdfPage, options: VisionChatOptions): Promise<In
 		throw new InputError(`"PDF Render Long Edge (Px)" is ${String(longEdge)}, outside 200 to 6000`, 'Use about 1600 for A4 or Letter pages');
 	}
 	const { originalWidth, originalHeight } = page.getOriginalSize();
-	const bitmap = await page.render({ scale: longEdge / Math.max(originalWidth, originalHeight), render: 'bitmap' });
+	// Exact pixel sizes: a scale alone is applied to a rounded-down page size (1598 instead of 1600).
+	const scale = longEdge / Math.max(originalWidth, originalHeight);
+	const bitmap = await page.render({ width: Math.round(originalWidth * scale), height: Math.round(originalHeight * scale), scale: 1, render: 'bitmap' });
 	const jpeg = options.reencodeFormat === 'jpeg';
 	const encoded = jpeg
 		? encodeJpeg(bitmap.data, bitmap.width, bitmap.height, options.reencodeQuality ?? 85)

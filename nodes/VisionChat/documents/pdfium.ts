@@ -4,8 +4,16 @@ import { InputError } from '../helpers/inputError';
 export interface PdfPage {
 	number: number;
 	getOriginalSize(): { originalWidth: number; originalHeight: number };
+	/** Leaves the page loaded: close it unless it is rendered next (render closes it). */
 	getText(): string;
-	render(options: { scale: number; render: 'bitmap' }): Promise<{ width: number; height: number; data: Uint8Array }>;
+	/** RGBA pixels; closes the page. */
+	render(options: { width: number; height: number; scale: 1; render: 'bitmap' }): Promise<{ width: number; height: number; data: Uint8Array }>;
+}
+
+/** PDFium keeps a page whose text was read loaded until it is closed; the wrapper does not expose that. */
+export function closePage(page: PdfPage): void {
+	const internals = page as unknown as { module?: { _FPDF_ClosePage?(index: number): void }; pageIdx?: number };
+	if (typeof internals.module?._FPDF_ClosePage === 'function' && typeof internals.pageIdx === 'number') internals.module._FPDF_ClosePage(internals.pageIdx);
 }
 export interface PdfDocument {
 	getPageCount(): number;

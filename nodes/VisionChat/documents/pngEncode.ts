@@ -5,22 +5,28 @@ const deflateAsync = promisify(deflate);
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
- * A rendered page (BGRA, as PDFium paints it) as an RGB PNG, compressed by Node's own zlib
- * on its thread pool: no image library to install, and text pages compress very well.
- * The "Up" filter suits page images, whose rows mostly repeat the row above.
+ * A rendered page (RGBA, as PDFium paints it) as a PNG, compressed by Node's own zlib on its
+ * thread pool: no image library to install. A page whose pixels are all grey is written as
+ * greyscale (text pages become about three times smaller); the "Up" filter suits page images,
+ * whose rows mostly repeat the row above.
  */
-export async function encodePng(bgra: Uint8Array, width: number, height: number): Promise<Buffer> {
-	const stride = width * 3;
+export async function encodePng(rgba: Uint8Array, width: number, height: number): Promise<Buffer> {
+	const channels = isGrey(rgba) ? 1 : 3;
+	const stride = width * channels;
 	const raw = Buffer.alloc((stride + 1) * height);
 	for (let y = 0; y < height; y++) {
 		const rowStart = y * (stride + 1);
 		raw[rowStart] = 2; // filter: Up
-		for (let x = 0; x < width; x++) {
-			const source = (y * width + x) * 4;
-			const target = rowStart + 1 + x * 3;
-			raw[target] = bgra[source + 2];
-			raw[target + 1] = bgra[source + 1];
-			raw[target + 2] = bgra[source];
+		let source = y * width * 4;
+		let target = rowStart + 1;
+		if (channels === 1) {
+			for (let x = 0; x < width; x++, source += 4) raw[target++] = rgba[source];
+		} else {
+			for (let x = 0; x < width; x++, source += 4) {
+				raw[target++] = rgba[source];
+				raw[target++] = rgba[source + 1];
+				raw[target++] = rgba[source + 2];
+			}
 		}
 	}
 	upFilter(raw, stride, height);
@@ -28,9 +34,14 @@ export async function encodePng(bgra: Uint8Array, width: number, height: number)
 	header.writeUInt32BE(width, 0);
 	header.writeUInt32BE(height, 4);
 	header[8] = 8; // bit depth
-	header[9] = 2; // colour type: RGB
+	header[9] = channels === 1 ? 0 : 2; // colour type: grey or RGB
 	const idat = await deflateAsync(raw, { level: 6 });
 	return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function isGrey(rgba: Uint8Array): boolean {
+	for (let i = 0; i < rgba.length; i += 4) if (rgba[i] !== rgba[i + 1] || rgba[i] !== rgba[i + 2]) return false;
+	return true;
 }
 
 /** Applies the Up filter in place, last row first, so each row still sees the unfiltered row above. */
