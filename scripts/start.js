@@ -3,13 +3,13 @@
 /**
  * `npm start`: a real n8n 2.41.1 with this package's nodes loaded, on http://localhost:5678.
  *
- *   1. ensureDeps   npm ci when node_modules is missing or older than package-lock.json
- *   2. ensureBuilt  npm run build when sources are newer than the last build
- *   3. ensureN8n    n8n@2.41.1 in ~/.cache/n8n-nodes-vision-stream/n8n-2.41.1 (once, ~3 min)
- *   4. install dist/ into the user folder as a community package
- *      (type n8n-nodes-vision-stream.visionChat, as for users)
- *   5. with VISION_API_KEY set: import a `visionChatApi` credential and examples/*.json
- *   6. n8n start, wait for /healthz and /healthz/readiness, print the URL
+ *   1. npm ci when node_modules is missing or older than package-lock.json; npm run build when
+ *      sources are newer than the last build; n8n@2.41.1 in ~/.cache/n8n-nodes-vision-stream
+ *      (once, ~3 min): test/support/n8n
+ *   2. the package installed into the user folder as a community package, from its npm pack
+ *      tarball (type n8n-nodes-vision-stream.visionChat, as for users)
+ *   3. with VISION_API_KEY set: a `visionChatApi` credential and examples/*.json imported
+ *   4. n8n start, wait for /healthz and /healthz/readiness, print the URL
  *
  * Environment:
  *   N8N_PORT                  port (default 5678); N8N_RUNNERS_BROKER_PORT (default port + 1)
@@ -22,32 +22,28 @@
  *   Any other N8N_* variable is passed through to n8n.
  *
  * Ctrl-C / SIGTERM is forwarded once to n8n, which shuts down gracefully; a second Ctrl-C kills it.
- *
- * Offline, n8n logs "getaddrinfo ENOTFOUND api.n8n.io" (its MCP-registry refresh) with a stack
- * trace once per start. Harmless; N8N_DISABLED_MODULES=mcp-registry npm start silences it.
+ * Offline, n8n's MCP-registry refresh would log "getaddrinfo ENOTFOUND api.n8n.io" with a stack
+ * trace once per start, so N8N_DISABLED_MODULES defaults to mcp-registry here.
  */
 
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
-const { spawn } = require('child_process');
-const env = require('./n8n-env');
+const support = require('../test/support/n8n');
 
-const ROOT = env.ROOT;
+const ROOT = support.ROOT;
+const PKG_NAME = support.PKG_NAME;
 const CREDENTIAL_TYPE = 'visionChatApi';
 const CREDENTIAL_ID = 'visionChatApiEnv'; // n8n ids are 16 characters
 const CREDENTIAL_NAME = 'Vision Chat API (from VISION_API_KEY)';
 const DEFAULT_BASE_URL = 'https://www.kkiai.com/v1';
-const PKG_NAME = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name;
 
-const log = env.log;
-const secs = (t) => ((Date.now() - t) / 1000).toFixed(1);
+const log = (msg) => process.stdout.write(`[start] ${msg}\n`);
+const secs = support.secs;
 
 function userFolder() {
-	return process.env.VISION_N8N_USER_FOLDER
-		? path.resolve(process.env.VISION_N8N_USER_FOLDER)
-		: path.join(env.cacheDir(), 'user');
+	return process.env.VISION_N8N_USER_FOLDER ? path.resolve(process.env.VISION_N8N_USER_FOLDER) : path.join(support.cacheDir(), 'user');
 }
 
 /** A 16-character n8n-style id derived from a string, so re-imports overwrite instead of duplicating. */
@@ -129,7 +125,7 @@ async function importFromEnv(n8n, spawnEnv, folder) {
 		const credFile = path.join(tmp, 'credentials.json');
 		fs.writeFileSync(credFile, JSON.stringify([credential], null, 2), { mode: 0o600 });
 		log(`importing credential "${CREDENTIAL_NAME}" (id ${CREDENTIAL_ID}, base URL ${baseUrl})`);
-		await env.run(n8n.node, [n8n.n8nMain, 'import:credentials', `--input=${credFile}`], { env: spawnEnv });
+		await support.run(n8n.node, [n8n.n8nMain, 'import:credentials', `--input=${credFile}`], { env: spawnEnv });
 		log(`credential imported in ${secs(t0)} s`);
 
 		if (examples.length) {
@@ -137,7 +133,7 @@ async function importFromEnv(n8n, spawnEnv, folder) {
 			const wfFile = path.join(tmp, 'workflows.json');
 			fs.writeFileSync(wfFile, JSON.stringify(examples.map((e) => e.workflow), null, 2), { mode: 0o600 });
 			log(`importing ${examples.length} example workflow(s): ${examples.map((e) => `${e.file} (id ${e.workflow.id})`).join(', ')}`);
-			await env.run(n8n.node, [n8n.n8nMain, 'import:workflow', `--input=${wfFile}`], { env: spawnEnv });
+			await support.run(n8n.node, [n8n.n8nMain, 'import:workflow', `--input=${wfFile}`], { env: spawnEnv });
 			log(`workflows imported in ${secs(t1)} s`);
 		} else {
 			log('no examples/*.json to import');
@@ -148,53 +144,47 @@ async function importFromEnv(n8n, spawnEnv, folder) {
 	}
 }
 
+async function prepare(port, brokerPort) {
+	await support.ensureDeps(ROOT);
+	if (process.env.VISION_SKIP_BUILD) log('VISION_SKIP_BUILD is set: not building');
+	else {
+		await support.ensureBuilt(ROOT).catch((e) => {
+			throw new Error(`${e.message}. Fix the errors above, or run the last build as it is: VISION_SKIP_BUILD=1 npm start`);
+		});
+	}
+	const n8n = await support.ensureN8n(ROOT);
+	for (const p of [port, brokerPort]) {
+		if (await support.portInUse(p)) throw new Error(`port ${p} is already in use (another n8n?). Stop it, or pick other ports: N8N_PORT=5700 N8N_RUNNERS_BROKER_PORT=5701 npm start`);
+	}
+	const folder = userFolder();
+	fs.mkdirSync(folder, { recursive: true });
+	fs.rmSync(path.join(folder, 'vision-stage'), { recursive: true, force: true }); // an older layout
+	const hasDist = fs.existsSync(path.join(ROOT, 'dist', 'nodes'));
+	if (hasDist) {
+		// Installed as users get it (a community package), so the types and the credential test on save are theirs.
+		const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vision-pack-'));
+		const { packageDir } = support.installCommunityPackage({ userFolder: folder, packed: support.packPackage(ROOT, packDir) });
+		fs.rmSync(packDir, { recursive: true, force: true });
+		log(`package installed as a community package in ${packageDir}`);
+	} else log(`warning: ${path.join(ROOT, 'dist')} does not exist; n8n starts without this package's nodes`);
+	const spawnEnv = support.n8nEnv({ userFolder: folder, port, brokerPort });
+	spawnEnv.N8N_DISABLED_MODULES ??= 'mcp-registry';
+	await importFromEnv(n8n, spawnEnv, folder);
+	return { n8n, folder, spawnEnv, hasDist };
+}
+
 async function main() {
 	const tStart = Date.now();
 	const port = Number(process.env.N8N_PORT || 5678);
 	const brokerPort = Number(process.env.N8N_RUNNERS_BROKER_PORT || port + 1);
+	const { n8n, folder, spawnEnv, hasDist } = await prepare(port, brokerPort);
 
-	await env.ensureDeps(ROOT);
-	if (process.env.VISION_SKIP_BUILD) log('VISION_SKIP_BUILD is set: not building');
-	else {
-		try {
-			await env.ensureBuilt(ROOT);
-		} catch (e) {
-			throw new Error(`${e.message}. Fix the errors above, or run the last build as it is: VISION_SKIP_BUILD=1 npm start`);
-		}
-	}
-	const n8n = await env.ensureN8n(ROOT);
-
-	for (const p of [port, brokerPort]) {
-		if (await env.portInUse(p)) {
-			throw new Error(
-				`port ${p} is already in use (another n8n?). Stop it, or pick other ports: N8N_PORT=5700 N8N_RUNNERS_BROKER_PORT=5701 npm start`,
-			);
-		}
-	}
-
-	const folder = userFolder();
-	fs.mkdirSync(folder, { recursive: true });
-	// Installed as users get it (a community package), so the types and the credential test on save are theirs.
-	fs.rmSync(path.join(folder, 'vision-stage'), { recursive: true, force: true });
-	const { packageDir, hasDist } = env.installAsCommunityPackage(ROOT, folder);
-	if (hasDist) log(`package from ${path.join(ROOT, 'dist')} installed as a community package in ${packageDir}`);
-	else log(`warning: ${path.join(ROOT, 'dist')} does not exist; n8n starts without this package's nodes`);
-	const spawnEnv = env.n8nEnv({ userFolder: folder, port, brokerPort });
-	// Offline machines otherwise print a stack trace from n8n's MCP server catalogue refresh.
-	spawnEnv.N8N_DISABLED_MODULES ??= 'mcp-registry';
-
-	await importFromEnv(n8n, spawnEnv, folder);
-
-	log(`starting n8n ${env.N8N_VERSION} on ${n8n.node} (user folder ${folder})`);
+	log(`starting n8n ${support.N8N_VERSION} on ${n8n.node} (user folder ${folder})`);
 	const tN8n = Date.now();
 	// Own process group: a terminal Ctrl-C reaches only this script, which forwards it once.
 	// (n8n handles SIGINT with process.once; a second SIGINT would kill it mid-shutdown.)
-	const child = spawn(n8n.node, [n8n.n8nMain, 'start'], {
-		env: spawnEnv,
-		stdio: 'inherit',
-		detached: process.platform !== 'win32',
-	});
-
+	const proc = support.spawnN8n(n8n, ['start'], spawnEnv, { inherit: true });
+	const { child } = proc;
 	let stopping = null;
 	let unhealthy = false;
 	const stop = (signal) => {
@@ -207,33 +197,17 @@ async function main() {
 			} catch {}
 		} else {
 			log(`${signal} again: killing n8n (pid ${child.pid})`);
-			try {
-				process.kill(-child.pid, 'SIGKILL');
-			} catch {
-				try {
-					child.kill('SIGKILL');
-				} catch {}
-			}
+			support.killGroup(child, 'SIGKILL');
 		}
 	};
 	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => stop(sig));
-	// Never leave a detached n8n behind if this script dies of an exception.
-	process.on('exit', () => {
-		if (child.exitCode === null && child.signalCode === null) {
-			try {
-				process.kill(-child.pid, 'SIGTERM');
-			} catch {}
-		}
-	});
-
-	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 
 	try {
-		await env.waitForHealth(port, 180000, { child, path: '/healthz' });
+		await support.waitForHealth(port, 180000, { child, path: '/healthz' });
 		const tHealth = secs(tN8n);
-		await env.waitForHealth(port, 180000, { child, path: '/healthz/readiness' });
+		await support.waitForHealth(port, 180000, { child, path: '/healthz/readiness' });
 		log(`n8n is ready: http://localhost:${port}/  (/healthz after ${tHealth} s, ready after ${secs(tN8n)} s; whole start ${secs(tStart)} s)`);
-		if (hasDist) log(`the Vision Chat node is in the nodes panel (search "vision"); Ctrl-C stops n8n`);
+		if (hasDist) log('the Vision Chat node is in the nodes panel (search "vision"); Ctrl-C stops n8n');
 	} catch (e) {
 		if (!stopping) {
 			unhealthy = true;
@@ -242,7 +216,7 @@ async function main() {
 		}
 	}
 
-	const { code, signal } = await exited;
+	const { code, signal } = await proc.gone;
 	if (stopping) log(`n8n stopped (${signal ? `signal ${signal}` : `exit code ${code}`}) ${secs(stopping)} s after the signal`);
 	else log(`n8n exited (${signal ? `signal ${signal}` : `exit code ${code}`})`);
 	const clean = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';

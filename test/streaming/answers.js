@@ -1,7 +1,7 @@
 'use strict';
 /**
  * What the loopback OpenAI-compatible server (test/server.ts, loaded with test/support/load-ts)
- * answers in the streaming suites (scripts/test-streaming.js, n8n1-compat.js,
+ * answers in the streaming suites (test/n8n-live-streaming/, n8n1-compat.js,
  * repro-interleave.js): every chat request gets a slow SSE stream, by default 20 text pieces
  * 100 ms apart, in the usual framing (a role chunk, one chunk per piece, a finish chunk, [DONE]).
  *
