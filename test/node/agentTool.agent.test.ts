@@ -3,7 +3,7 @@
  * nodes) with a scripted chat model: what the model is offered, the call, the answer, and what
  * the chat is streamed. How n8n makes a tool of the node: agentTool.test.ts.
  *
- * Needs n8n 2.41.1 installed by scripts/n8n-env.js (`npm test` does it before jest). Without it,
+ * Needs n8n 2.41.1 installed by test/support/n8n (`npm test` does it before jest). Without it,
  * on CI (CI=true) a test fails that says so; elsewhere the suites are skipped (`skipped: …`).
  */
 import type { StructuredChunk } from 'n8n-workflow';

@@ -30,7 +30,7 @@
  * do inside n8n. agentTool.agent.test.ts runs n8n's real AI Agent node (v3) with a scripted chat
  * model; the test doubles and workflows live in test/support/agent-tool/.
  *
- * Needs n8n 2.41.1 installed by scripts/n8n-env.js (`npm test` does it before jest). Without it,
+ * Needs n8n 2.41.1 installed by test/support/n8n (`npm test` does it before jest). Without it,
  * on CI (CI=true) a test fails that says so; elsewhere the suites are skipped (`skipped: …`).
  */
 import { NodeConnectionTypes } from 'n8n-workflow';

@@ -18,7 +18,7 @@
  * test/support/load-ts.js) with the 1.x engine folder as its packages (`n8n1Engine`).
  *
  * Run with the SYSTEM Node 20:  node test/streaming/n8n1-compat.js
- * (scripts/test-streaming.js runs it that way). Ends with `N passed, N failed`; exit 1 on failure.
+ * (the live-streaming suite (test/n8n-live-streaming) runs it that way). Ends with `N passed, N failed`; exit 1 on failure.
  *
  * Environment: VISION_N8N1_ENGINE  engine folder (default <cache>/n8n1-engine)
  */
@@ -29,7 +29,7 @@ const { spawnSync } = require('child_process');
 const { performance } = require('perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const env = require(path.join(ROOT, 'scripts', 'n8n-env.js'));
+const env = require('../support/n8n');
 const { startStreamingServer, imagesOf, promptOf, PNG_RED_8x8 } = require('./answers');
 const { loadTs } = require('../support/load-ts');
 

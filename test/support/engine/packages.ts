@@ -3,7 +3,7 @@
  * uses only its modules, so the same runner drives:
  *  - repoEngine():          the repository's own devDependencies (n8n-core 2.41.1, n8n-workflow
  *                           2.41.0) — the jest node tests, the benchmark, repro-interleave;
- *  - installedN8n([home]):  the n8n 2.41.1 that scripts/n8n-env.js installs into the cache, with
+ *  - installedN8n([home]):  the n8n 2.41.1 that test/support/n8n installs into the cache, with
  *                           n8n's CLI NodeTypes and its LangChain nodes — the AI-agent tool tests
  *                           (engine, tools and Agent must share one zod and one @langchain/core);
  *  - n8n1Engine(dir):       n8n-core/n8n-workflow 1.x installed into a folder of their own — the
@@ -42,8 +42,8 @@ interface N8nEnvScript {
 	n8nHome(): string;
 	N8N_VERSION: string;
 }
-/** scripts/n8n-env.js knows where the n8n install lives (VISION_N8N_HOME, XDG_CACHE_HOME). */
-const n8nEnv = (): N8nEnvScript => require(path.join(ROOT_DIR, 'scripts', 'n8n-env.js')) as N8nEnvScript;
+/** test/support/n8n knows where the n8n install lives (VISION_N8N_HOME, XDG_CACHE_HOME). */
+const n8nEnv = (): N8nEnvScript => require(path.join(ROOT_DIR, 'test', 'support', 'n8n', 'base.js')) as N8nEnvScript;
 
 const engines = new Map<string, EnginePackages>();
 
@@ -73,7 +73,7 @@ export function repoEngine(): EnginePackages {
 	return loadEngine('repo', ROOT_DIR);
 }
 
-/** Where scripts/n8n-env.js installs n8n 2.41.1. */
+/** Where test/support/n8n installs n8n 2.41.1. */
 export function installedN8nHome(): string {
 	return n8nEnv().n8nHome();
 }
