@@ -3,18 +3,12 @@ import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import sharp from 'sharp';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
 import { binaryItem, PNG_1x1, ZIP } from '../fixtures';
-import { jsonAnswer, sequence, startTestServer, streamText, type TestServer } from '../server';
+import { jsonAnswer, sequence, streamText, type TestServer } from '../server';
 import { runNode, type EngineRunOptions } from '../support/engine';
+import { useTestServer } from '../support/testServer';
 
 let server: TestServer;
-beforeAll(async () => {
-	server = await startTestServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-	server.reset();
-	server.route('*', streamText(['ok']));
-});
+useTestServer((started) => (server = started), streamText(['ok']));
 
 function run(parameters: INodeParameters, inputItems: INodeExecutionData[] = [{ json: {} }], extra: Partial<EngineRunOptions> & { customHeaders?: string } = {}) {
 	const { customHeaders, ...rest } = extra;

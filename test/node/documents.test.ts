@@ -5,21 +5,15 @@ import type { INodeParameters, INodeExecutionData } from 'n8n-workflow';
 import sharp from 'sharp';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
 import { binaryItem } from '../fixtures';
-import { startTestServer, streamText, type TestServer } from '../server';
+import { streamText, type TestServer } from '../server';
 import { runNode, type EngineRunOptions } from '../support/engine';
+import { useTestServer } from '../support/testServer';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'pdf');
 const pdf = (name: string) => readFileSync(path.join(FIXTURES, name));
 
 let server: TestServer;
-beforeAll(async () => {
-	server = await startTestServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-	server.reset();
-	server.route('*', streamText(['read']));
-});
+useTestServer((started) => (server = started), streamText(['read']));
 
 function run(parameters: INodeParameters, inputItems: INodeExecutionData[], extra: Partial<EngineRunOptions> = {}) {
 	return runNode({

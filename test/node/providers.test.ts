@@ -1,15 +1,12 @@
 /** Provider quirks as a user sees them: the node inside n8n's engine, the loopback server behind it. */
 import type { INodeExecutionData, INodeParameters, ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
-import { script, startTestServer, type TestServer } from '../server';
+import { script, type TestServer } from '../server';
 import { runNode, type EngineRunOptions } from '../support/engine';
+import { useTestServer } from '../support/testServer';
 
 let server: TestServer;
-beforeAll(async () => {
-	server = await startTestServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
+useTestServer((started) => (server = started));
 
 function run(parameters: INodeParameters, credential: Partial<ICredentialDataDecryptedObject> = {}, extra: Partial<EngineRunOptions> = {}) {
 	const inputItems: INodeExecutionData[] = [{ json: {} }];

@@ -1,15 +1,12 @@
 /** Structured records out: JSON answers parsed, validated, repaired and shaped, the node inside n8n's engine. */
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { VisionChat } from '../../nodes/VisionChat/VisionChat.node';
-import { jsonAnswer, script, sequence, startTestServer, type Handler, type TestServer } from '../server';
+import { jsonAnswer, script, sequence, type Handler, type TestServer } from '../server';
 import { runNode, type EngineRunOptions } from '../support/engine';
+import { useTestServer } from '../support/testServer';
 
 let server: TestServer;
-beforeAll(async () => {
-	server = await startTestServer();
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
+useTestServer((started) => (server = started));
 
 function run(options: INodeParameters, inputItems: INodeExecutionData[] = [{ json: {} }], extra: Partial<EngineRunOptions> = {}) {
 	return runNode({
