@@ -6,6 +6,7 @@
  */
 const crypto = require('crypto');
 const { pngSize } = require('../support/n8n/png');
+const { makeRecordRoutes } = require('./answers-records');
 
 /** The image parts of a chat request: [{ url, detail?, bytes?, mimeType? }]. */
 function imagesOf(body) {
@@ -119,8 +120,14 @@ function makeRoutes(server, lib) {
 	server.route('gpt-4o', jsonSchemaAnswer);
 	server.route('e2e-json', jsonSchemaAnswer);
 
-	// The model of the form and email examples: a plain description of the uploaded image.
-	server.route('claude-sonnet-4-20250514', (req, res) => streamAnswer(req, res, expectedText(imagesOf(req.json))));
+	// Records (json_schema, e.g. JSON From Example) and PDFs: answers-records.js.
+	const { recordAnswer } = makeRecordRoutes(server, { streamAnswer, jsonAnswer });
+
+	// The model of the form, receipt and email examples: a plain description of the uploaded
+	// image, or a record when the request asks for a JSON schema.
+	server.route('claude-sonnet-4-20250514', (req, res) =>
+		req.json.response_format ? recordAnswer(req, res) : streamAnswer(req, res, expectedText(imagesOf(req.json))),
+	);
 }
 
 module.exports = { makeRoutes, imagesOf, describeImage, expectedText, sha12 };

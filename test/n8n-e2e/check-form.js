@@ -2,8 +2,9 @@
 /**
  * The form example (examples/form-photo-question.json) in a running n8n: published, `n8n start`,
  * then what a browser does with the form: GET it, POST a file (multipart, fields field-0 and
- * field-1), follow formWaitingUrl until the completion page is ready, read it. On the way: the
- * editor's node and credential types, and the four icons n8n serves.
+ * field-1), follow formWaitingUrl until the completion page is ready, read it (form-client.js).
+ * On the way: the editor's node and credential types, and the four icons n8n serves; in the same
+ * `n8n start`, the receipt record form of check-records.js.
  */
 const assert = require('assert/strict');
 const fs = require('fs');
@@ -12,16 +13,19 @@ const path = require('path');
 const support = require('../support/n8n');
 const wf = require('./workflows');
 const { imagesOf, expectedText } = require('./answers');
+const { waitForForm, submitForm } = require('./form-client');
+const { publishReceiptForm, receiptFormChecks } = require('./check-records');
 const { tail, secs, section } = require('./execution');
 
 async function formExampleChecks(ctx) {
 	const { check } = ctx;
-	section('Example "ask about an uploaded photo" in a running n8n (n8n start, form upload)');
+	section('Examples "ask about an uploaded photo" and "receipt to a record" in a running n8n (n8n start, form uploads)');
 	const formExample = ctx.examples.find((e) => e.file === 'form-photo-question.json');
 	if (!formExample) return check('examples/form-photo-question.json exists', () => assert.fail('missing'));
 	if (process.env.VISION_E2E_SKIP_START === '1') return console.log('  skipped: the form example in a running n8n (VISION_E2E_SKIP_START=1)');
 	const published = await ctx.n8nRun('n8n publish:workflow (form example)', ['publish:workflow', `--id=${formExample.workflow.id}`]);
 	await check('n8n publish:workflow activates the form example', () => assert.equal(published.code, 0, tail(published.stdout + published.stderr)));
+	await publishReceiptForm(ctx);
 	await ctx.timed('n8n start + form submissions + stop', () => checkFormExample(check, { ...ctx, workflow: formExample.workflow }));
 }
 
@@ -74,14 +78,8 @@ async function checkFormExample(check, { n8n, env, port, server, workflow, fixtu
 		await editorTypeChecks(check, { env, port });
 
 		// /healthz/readiness answers before published workflows' webhooks are registered.
-		let page = '';
-		const tForm = Date.now();
-		while (Date.now() - tForm < 60000) {
-			page = await fetch(formUrl).then((res) => res.text(), () => '');
-			if (page.includes("name='field-0'")) break;
-			await new Promise((resolve) => setTimeout(resolve, 250));
-		}
-		console.log(`        (form served ${secs(Date.now() - tForm)} after readiness)`);
+		const { page, ms } = await waitForForm(formUrl, "name='field-0'");
+		console.log(`        (form served ${secs(ms)} after readiness)`);
 		await check('GET /form/<path> renders the form with a file field and a question field', () => {
 			assert.match(page, /name='field-0'/);
 			assert.match(page, /type='file'|type="file"/);
@@ -89,7 +87,7 @@ async function checkFormExample(check, { n8n, env, port, server, workflow, fixtu
 		});
 
 		const before = server.requests.length;
-		const photo = await submitForm(formUrl, port, 'a.png', fixtureBytes['a.png'], 'image/png', 'What colour is it?');
+		const photo = await submitForm(formUrl, port, [['field-0', { bytes: fixtureBytes['a.png'], type: 'image/png', fileName: 'a.png' }], ['field-1', 'What colour is it?']]);
 		const request = server.requests.slice(before).find((q) => q.json && q.json.model === 'claude-sonnet-4-20250514');
 		await check('form upload: the completion page shows the model\'s answer about the uploaded photo', () => {
 			assert.equal(photo.status, 'form-waiting');
@@ -105,47 +103,18 @@ async function checkFormExample(check, { n8n, env, port, server, workflow, fixtu
 			assert.equal(request.json.max_tokens, 600);
 		});
 
-		const notImage = await submitForm(formUrl, port, 'notes.txt', fs.readFileSync(path.join(filesDir, 'notes.txt')), 'text/plain', '');
+		const notes = fs.readFileSync(path.join(filesDir, 'notes.txt'));
+		const notImage = await submitForm(formUrl, port, [['field-0', { bytes: notes, type: 'text/plain', fileName: 'notes.txt' }], ['field-1', '']]);
 		await check('form upload of a text file: the page says why, thanks to continue-on-fail', () => {
 			assert.equal(notImage.status, 'form-waiting');
 			assert.match(notImage.message || '', /^Sorry, the photo could not be analysed: Binary property "photo" of item 0 \(file notes\.txt\) is not an image/);
 		});
+		await receiptFormChecks(check, { port, server });
 	} finally {
 		await support.stopN8n(proc);
 		n8nOutputs.push({ label: 'n8n start (form example)', stdout: proc.lines.map((l) => l.text).join('\n'), stderr: '', code: child.exitCode });
 		await check('n8n start stops cleanly on SIGTERM', () => assert.ok(child.exitCode === 0 || child.signalCode === 'SIGTERM', `exit ${child.exitCode} ${child.signalCode}`));
 	}
-}
-
-async function submitForm(formUrl, port, fileName, bytes, type, question) {
-	const form = new FormData();
-	form.append('field-0', new Blob([bytes], { type }), fileName);
-	form.append('field-1', question);
-	const posted = await fetch(formUrl, { method: 'POST', body: form });
-	const body = await posted.text();
-	let waiting;
-	try {
-		waiting = JSON.parse(body).formWaitingUrl;
-	} catch {}
-	if (!waiting) throw new Error(`POST ${formUrl}: HTTP ${posted.status}, no formWaitingUrl: ${body.slice(0, 300)}`);
-	const target = new URL(waiting);
-	target.protocol = 'http:';
-	target.host = `127.0.0.1:${port}`;
-	let status = '';
-	for (let i = 0; i < 100 && status !== 'form-waiting'; i++) {
-		const statusUrl = new URL(target);
-		statusUrl.pathname += '/n8n-execution-status';
-		status = (await fetch(statusUrl).then((res) => res.text())).trim();
-		if (['error', 'crashed', 'canceled', 'null', 'success'].includes(status)) break;
-		if (status !== 'form-waiting') await new Promise((resolve) => setTimeout(resolve, 200));
-	}
-	const html = await fetch(target).then((res) => res.text());
-	const message = (/<p style="white-space: pre-line;">([\s\S]*?)<\/p>/.exec(html) || [])[1];
-	return { status, html, message: message && decodeHtml(message) };
-}
-
-function decodeHtml(text) {
-	return text.replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
 }
 
 module.exports = { formExampleChecks };

@@ -12,7 +12,16 @@ const path = require('path');
 const support = require('../support/n8n');
 const wf = require('./workflows');
 const { loadExamples, baseCatalog, validateExample } = require('./examples');
+const { receiptFormWorkflow, pdfWorkflow } = require('./workflows-records');
 const { tail, section } = require('./execution');
+
+/** The record and PDF workflows, built from the receipt and invoice examples (when they exist). */
+function recordWorkflows({ examples, filesDir }) {
+	const example = (file) => (examples.find((e) => e.file === file) || {}).workflow;
+	const receipt = example('receipt-to-sheet.json');
+	const invoiceExample = example('email-invoices-to-sheet.json');
+	return [receipt && receiptFormWorkflow(receipt), invoiceExample && pdfWorkflow({ filesDir, invoiceExample })].filter(Boolean);
+}
 
 async function packagingChecks(ctx) {
 	const { check, root, userFolder, filesDir, work } = ctx;
@@ -92,8 +101,8 @@ async function importChecks(ctx) {
 		assert.match(importCred.stdout + importCred.stderr, /Successfully imported 1 credential/);
 	});
 
-	const testWorkflows = [wf.mainWorkflow({ filesDir, imageBaseUrl: ctx.imageBaseUrl }), wf.stopsWorkflow({ filesDir }), wf.combinedWorkflow({ filesDir })];
 	ctx.examples = loadExamples(root);
+	const testWorkflows = [wf.mainWorkflow({ filesDir, imageBaseUrl: ctx.imageBaseUrl }), wf.stopsWorkflow({ filesDir }), wf.combinedWorkflow({ filesDir }), ...recordWorkflows(ctx)];
 	for (const w of testWorkflows) fs.writeFileSync(path.join(work, 'workflows', `${w.id}.json`), JSON.stringify(w, null, 2));
 	for (const { file, workflow } of ctx.examples) fs.writeFileSync(path.join(work, 'workflows', `example-${file}`), JSON.stringify(workflow, null, 2));
 	const importWf = await ctx.n8nRun('n8n import:workflow --separate (tests + examples)', ['import:workflow', '--separate', `--input=${path.join(work, 'workflows')}`]);

@@ -3,8 +3,9 @@
  * End to end: this package installed as a community package into a fresh n8n 2.41.1 user folder
  * (npm pack, then what n8n's Community Nodes installer does), a credential and workflows
  * imported with the n8n CLI, the workflows run headless with `n8n execute --rawOutput` against
- * the loopback OpenAI-compatible server of test/server.ts (answers in ./answers.js), and the
- * form example answered by a running `n8n start`. Offline. What is checked: README, "End-to-end tests".
+ * the loopback OpenAI-compatible server of test/server.ts (answers in ./answers.js and
+ * ./answers-records.js), PDF attachments in every PDF mode (./check-pdf.js), and the form
+ * example and a receipt record form answered by a running `n8n start`. Offline. What is checked: README, "End-to-end tests".
  *
  *   node --test test/n8n-e2e        (npm run test:e2e builds first; npm test runs it too)
  *
@@ -25,6 +26,7 @@ const { packagingChecks, importChecks } = require('./check-import');
 const { mainWorkflowChecks } = require('./check-main');
 const { stopChecks, examplesRunChecks, combinedModeChecks, acrossRunsChecks } = require('./check-runs');
 const { formExampleChecks } = require('./check-form');
+const { pdfChecks } = require('./check-pdf');
 const { FIXTURES, tail, secs } = require('./execution');
 
 const ROOT = support.ROOT;
@@ -102,6 +104,7 @@ test('end to end: the package as a community package in a real n8n 2.41.1', asyn
 		await stopChecks(ctx);
 		await examplesRunChecks(ctx);
 		await combinedModeChecks(ctx);
+		await pdfChecks(ctx);
 		await formExampleChecks(ctx);
 		await acrossRunsChecks(ctx);
 	} catch (error) {

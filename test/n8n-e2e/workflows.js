@@ -11,6 +11,8 @@ const IDS = {
 	main: 'e2eVisionMain001',
 	stops: 'e2eVisionStop001',
 	combined: 'e2eVisionComb001',
+	receipt: 'e2eVisionRcpt001',
+	pdf: 'e2eVisionPdf0001',
 };
 
 let nodeCounter = 0;
@@ -32,8 +34,8 @@ function vision(name, position, model, parameters, extra = {}) {
 }
 
 const manual = (position = [0, 0]) => node('Start', 'n8n-nodes-base.manualTrigger', 1, position, {});
-const readFiles = (name, position, fileSelector) =>
-	node(name, 'n8n-nodes-base.readWriteFile', 1.1, position, { operation: 'read', fileSelector, options: {} });
+const readFiles = (name, position, fileSelector, options = {}) =>
+	node(name, 'n8n-nodes-base.readWriteFile', 1.1, position, { operation: 'read', fileSelector, options });
 const code = (name, position, jsCode) => node(name, 'n8n-nodes-base.code', 2, position, { mode: 'runOnceForAllItems', language: 'javaScript', jsCode });
 const set = (name, position, assignments) =>
 	node(name, 'n8n-nodes-base.set', 3.4, position, {
@@ -178,4 +180,8 @@ function onePixelPng() {
 	return 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 }
 
-module.exports = { VISION_TYPE, CREDENTIAL, IDS, mainWorkflow, stopsWorkflow, combinedWorkflow, onePixelPng };
+module.exports = {
+	VISION_TYPE, CREDENTIAL, IDS, mainWorkflow, stopsWorkflow, combinedWorkflow, onePixelPng,
+	// building blocks for workflows-records.js
+	node, nodeId, vision, manual, readFiles, set, workflow,
+};
