@@ -8,7 +8,9 @@
  * bench/results.md.
  *
  * Environment: BENCH_RUNS (default 5), BENCH_SLOW_RUNS (runs of the 20 s concurrency-1 row,
- * default 3), BENCH_ONLY (comma list of sections: throughput,ttft,images,many,structured,pdf),
+ * default 3), BENCH_ONLY (comma list of sections: throughput,ttft,images,many,structured,pdf,rate;
+ * rate: bench/rateLimitServer.js in its own process, 300 items over two executions on one
+ * credential, Concurrency 16, 200 ms streams),
  * BENCH_DIST (a different compiled package to measure, e.g. a patched copy of dist/).
  */
 const path = require('node:path');
@@ -19,6 +21,7 @@ const { summary, num, sig } = require('./stats');
 const { BIG_CHUNKS } = require('./payload');
 const { measureStructured } = require('./structured');
 const { measurePdf } = require('./pdf');
+const { measureRateLimits, SCENARIOS: RATE_SCENARIOS } = require('./rateLimits');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SLOW_RUNS = Math.min(RUNS, Number(process.env.BENCH_SLOW_RUNS ?? 3));
@@ -98,7 +101,7 @@ const log = (text) => process.stderr.write(`${text}\n`);
 // ------------------------------------------------------------------------- the runs
 
 async function collect(base) {
-	const data = { throughput: {}, ttft: [], images: {}, many: {}, structured: [], pdf: [], failures: [] };
+	const data = { throughput: {}, ttft: [], images: {}, many: {}, structured: [], pdf: [], rate: [], failures: [] };
 	const record = (bucket, key, result, label) => {
 		(bucket[key] ??= []).push(result);
 		if (!result.ok) {
@@ -140,6 +143,10 @@ async function collect(base) {
 					if (result.ok) log(`  images    ${key.padEnd(14)} ${num(result.ms, 1)} ms, extra RSS ${num(result.extraRss / MB, 1)} MB`);
 				}
 			}
+		});
+		// About 2.5 minutes a run: measured once.
+		if (wants('rate') && run === 1) await timed('rate', async () => {
+			data.rate.push(await measureRateLimits(log));
 		});
 		if (wants('pdf')) await timed('pdf', async () => {
 			const result = measurePdf();
@@ -243,6 +250,18 @@ function buildTable(data) {
 			add(name, `wall time (ms; ideal ${num(ideal)})`, results.map((r) => r.ms), (v) => num(v));
 			const target = concurrency === 1 ? '' : '≤ 1.3×';
 			add(name, 'wall time ÷ ideal', results.map((r) => r.ms / ideal), (v) => `${num(v, 2)}×`, target, concurrency === 1 ? undefined : (v) => v <= 1.3);
+		}
+	}
+	if (wants('rate')) {
+		for (const scenario of RATE_SCENARIOS) {
+			for (const variant of ['paced', 'baseline']) {
+				const paced = variant === 'paced';
+				const results = data.rate.map((run) => run[scenario.key][variant]);
+				const name = `7. rate limits · ${scenario.label} · ${paced ? 'paced by the node' : 'baseline: pacing off (Max Rate Limit Wait 0), Max Retries 2'}`;
+				add(name, 'failed items', results.map((r) => r.failed), (v) => num(v), paced ? '0' : '', paced ? (v) => v === 0 : undefined);
+				add(name, 'wall time ÷ minimum', results.map((r) => r.ratio), (v) => `${num(v, 2)}×`, paced ? '≤ 1.15×' : '', paced ? (v) => v <= 1.15 : undefined);
+				add(name, '429s ÷ requests', results.map((r) => r.refusedShare * 100), (v) => `${num(v, 1)} %`, paced ? '≤ 5 %' : '', paced ? (v) => v <= 5 : undefined);
+			}
 		}
 	}
 	if (wants('pdf')) {

@@ -69,6 +69,22 @@ export class VisionChatApi implements ICredentialType {
 			default: false,
 			description: 'Whether to accept untrusted TLS certificates (a private gateway with its own certificate). Applies to the chat, the model list, image downloads and this test.',
 		},
+		{
+			displayName: 'Max Requests Per Minute',
+			name: 'maxRequestsPerMinute',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description: 'Your plan\'s request limit, shared by every workflow that uses this key at this base URL (in queue mode: per worker, so divide it by the number of workers). 0 means none: the node still paces itself to the rate-limit headers the provider sends.',
+		},
+		{
+			displayName: 'Max Concurrent Requests',
+			name: 'maxConcurrentRequests',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description: 'The most requests in flight at once with this key at this base URL, across all workflows (in queue mode: per worker). 0 means none. Each node\'s Concurrency option still applies per execution.',
+		},
 	];
 
 	// For n8n's own requests with this credential (e.g. an HTTP Request node): the same key placement as the node.

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_TIMEOUTS } from '../stream/transport/timeouts';
 import { DEFAULT_RETRY } from '../stream/retry/policy';
+import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS, type AccountScheduler } from '../stream/schedule/accountScheduler';
 
 /** Items in flight at once per execution, unless the user says otherwise. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -12,6 +13,7 @@ export interface TransportOptions {
 	totalTimeout?: number;
 	allowUnauthorizedCerts?: boolean;
 	maxRetries?: number;
+	maxRateLimitWait?: number;
 	concurrency?: number;
 }
 
@@ -41,12 +43,20 @@ export const transportOptionFields: INodeProperties[] = [
 		description: 'How long to wait for the server to start answering (its response headers), in milliseconds. After that, "Timeout" applies between pieces of data.',
 	},
 	{
+		displayName: 'Max Rate Limit Wait (Ms)',
+		name: 'maxRateLimitWait',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: DEFAULT_MAX_RATE_LIMIT_WAIT_MS,
+		description: 'The most time one item may wait for rate limits in all (the provider\'s 429s and rate-limit headers, the credential\'s limits), in milliseconds; then it fails naming the limit. These waits do not use up Max Retries. 0 turns pacing off for this node: 429s are only retried within Max Retries.',
+	},
+	{
 		displayName: 'Max Retries',
 		name: 'maxRetries',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 10 },
 		default: DEFAULT_RETRY.maxRetries,
-		description: 'How many times to retry rate limits (429), server errors (5xx) and network failures that happen before the answer starts. A stream is never retried once text has arrived.',
+		description: 'How many times to retry server errors (5xx) and network failures that happen before the answer starts (and 429s when Max Rate Limit Wait is 0). A stream is never retried once text has arrived.',
 	},
 	{
 		displayName: 'Timeout (Ms)',
@@ -66,9 +76,15 @@ export const transportOptionFields: INodeProperties[] = [
 	},
 ];
 
-/** The options as the streaming core names them. */
-export function transportSettings(options: TransportOptions): { idleTimeoutMs?: number; firstByteTimeoutMs?: number; totalTimeoutMs?: number; maxRetries?: number } {
+/** The options as the streaming core names them; with an account scheduler unless pacing is off (0). */
+export function transportSettings(
+	options: TransportOptions,
+	scheduler?: AccountScheduler,
+): { idleTimeoutMs?: number; firstByteTimeoutMs?: number; totalTimeoutMs?: number; maxRetries?: number; scheduler?: AccountScheduler; maxRateLimitWaitMs?: number } {
+	const maxRateLimitWaitMs = options.maxRateLimitWait ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
 	return {
+		scheduler: maxRateLimitWaitMs > 0 ? scheduler : undefined,
+		maxRateLimitWaitMs,
 		idleTimeoutMs: options.timeout,
 		firstByteTimeoutMs: options.firstByteTimeout,
 		// 0 in the form means no limit.

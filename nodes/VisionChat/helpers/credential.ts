@@ -1,6 +1,7 @@
 import type { KeyAuth, KeyPlacement } from '../stream/request/auth';
 import { keyHeaders } from '../stream/request/auth';
 import { normaliseApiKey } from '../stream/request/endpoint';
+import type { AccountLimits } from '../stream/schedule/accountScheduler';
 
 /** The visionChatApi credential as stored; fields added later are optional so older credentials keep working. */
 export interface VisionChatCredential {
@@ -10,6 +11,8 @@ export interface VisionChatCredential {
 	sendKeyAs?: KeyPlacement;
 	keyHeaderName?: string;
 	ignoreSslIssues?: boolean;
+	maxRequestsPerMinute?: number;
+	maxConcurrentRequests?: number;
 }
 
 /** What every request made with the credential needs: key, how to send it, extra headers, TLS trust. */
@@ -19,6 +22,8 @@ export interface Connection {
 	auth: KeyAuth;
 	headers: Record<string, string>;
 	allowUnauthorizedCerts: boolean;
+	/** The account's limits, shared by every execution that uses the same endpoint and key. */
+	limits: AccountLimits;
 }
 
 /** Reads the credential once; throws an Error whose message says which field to fix. */
@@ -27,7 +32,14 @@ export function connectionOf(credential: VisionChatCredential): Connection {
 	const apiKey = auth.placement === 'none' ? '' : normaliseApiKey(credential.apiKey ?? '');
 	const headers = parseHeaderLines(credential.customHeaders ?? '');
 	keyHeaders(apiKey, auth); // validates the header name before any request
-	return { baseUrl: credential.baseUrl, apiKey, auth, headers, allowUnauthorizedCerts: credential.ignoreSslIssues === true };
+	const limits = { maxRequestsPerMinute: countOf(credential.maxRequestsPerMinute), maxConcurrentRequests: countOf(credential.maxConcurrentRequests) };
+	return { baseUrl: credential.baseUrl, apiKey, auth, headers, allowUnauthorizedCerts: credential.ignoreSslIssues === true, limits };
+}
+
+/** A limit field: a positive number, or 0 (none) for anything else, as older credentials lack it. */
+function countOf(value: unknown): number {
+	const number = Number(value ?? 0);
+	return Number.isFinite(number) && number > 0 ? number : 0;
 }
 
 /** "Name: Value" lines from the credential; the node's own Authorization always wins. */

@@ -13,3 +13,6 @@ export { decodedBody } from './transport/responseBody';
 export { backoffDelayMs, decideRetry, DEFAULT_RETRY, type RetrySettings, type RetryDecision } from './retry/policy';
 export { isTransientStatus, serverRequestedDelayMs } from './retry/retryAfter';
 export type * from './types';
+export { accountScheduler, accountKey } from './schedule/registry';
+export { AccountScheduler, DEFAULT_MAX_RATE_LIMIT_WAIT_MS, type AccountLimits, type Permit, type WaitBudget } from './schedule/accountScheduler';
+export { readRateLimitHeaders, type RateLimitInfo, type Quota } from './schedule/rateLimitHeaders';

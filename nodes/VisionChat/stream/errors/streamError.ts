@@ -6,6 +6,7 @@ export type StreamErrorKind =
 	| 'network' // the connection failed or dropped
 	| 'timeout' // no data within a time limit
 	| 'cancelled' // the caller aborted (n8n's execution cancel)
+	| 'rate-limit' // waited for the account's rate limits longer than allowed
 	| 'protocol'; // the answer was not something an OpenAI-compatible server sends
 
 export interface AttemptRecord {

@@ -18,14 +18,17 @@ export interface RetrySettings {
 
 export const DEFAULT_RETRY: RetrySettings = { maxRetries: 2, backoff: DEFAULT_BACKOFF, maxRetryAfterMs: 60_000 };
 
-export type RetryDecision = { retry: true; delayMs: number } | { retry: false; note?: string };
+/** `paced`: a 429 of a scheduled request, sent again when the account's scheduler allows, outside the retry budget. */
+export type RetryDecision = { retry: true; delayMs: number; paced?: boolean } | { retry: false; note?: string };
 
 /**
  * The one place that decides about another attempt: only transient failures, only before any
  * chunk arrived (a retry would repeat text already passed on), within the attempt budget and
- * the longest wait we accept.
+ * the longest wait we accept. With the account's scheduler, a 429 is the scheduler's to wait out:
+ * it does not use the retry budget, and the scheduler's own wait limit bounds it.
  */
-export function decideRetry(failure: Failure, attempt: number, settings: RetrySettings, aborted: boolean): RetryDecision {
+export function decideRetry(failure: Failure, attempt: number, settings: RetrySettings, aborted: boolean, scheduled = false): RetryDecision {
+	if (scheduled && !aborted && failure.error.httpCode === 429 && failure.chunksReceived === 0) return { retry: true, delayMs: 0, paced: true };
 	if (aborted || !failure.transient || failure.chunksReceived > 0 || attempt > settings.maxRetries) return { retry: false };
 	const requested = failure.retryAfterMs;
 	if (requested !== undefined && requested > settings.maxRetryAfterMs) {

@@ -16,6 +16,7 @@ import { decideRetry, sleep, DEFAULT_RETRY, type BackoffSettings, type RetrySett
 import { serverRequestedDelayMs } from '../retry/retryAfter';
 import { withoutRefusedField } from '../retry/requestFallback';
 import type { ChatCompletionChunk, ChatStreamResult } from '../types';
+import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS, type AccountScheduler, type Permit, type WaitBudget } from '../schedule/accountScheduler';
 
 export { DEFAULT_TIMEOUTS };
 
@@ -56,6 +57,10 @@ export interface StreamChatOptions {
 	maxEventBytes?: number;
 	allowUnauthorizedCerts?: boolean;
 	dispatcher?: Dispatcher;
+	/** The account's shared scheduler: paces every attempt; its 429s are waited out without using maxRetries. */
+	scheduler?: AccountScheduler;
+	/** With a scheduler: the most this request may wait for rate limits in all. */
+	maxRateLimitWaitMs?: number;
 }
 
 
@@ -88,20 +93,30 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
 		? setTimeout(() => totalController.abort(new TotalTimeout()), options.totalTimeoutMs)
 		: undefined;
 	const signal = combineSignals(options.signal, totalController?.signal);
+	const waitBudget: WaitBudget = { maxWaitMs: options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS, waitedMs: 0 };
 
 	try {
 		// `attempt` counts tries of the current body: the retry budget starts again after a fallback.
 		for (let attempt = 1; ; attempt++) {
+			let permit: Permit | undefined;
 			try {
-				const result = await attemptOnce(options, body, signal, startedAt);
+				permit = await options.scheduler?.acquire(signal, waitBudget);
+				const result = await attemptOnce(options, body, signal, startedAt, permit);
+				permit?.release(true);
 				result.attempts = attempt;
 				if (warnings.length > 0) result.warnings = [...warnings, ...(result.warnings ?? [])];
 				return result;
 			} catch (error) {
+				permit?.release(false);
 				const failure = toStreamError(error, signal, options);
+				const decision = decideRetry(failure, attempt, retry, signal?.aborted ?? false, permit !== undefined);
+				if (decision.retry && decision.paced) {
+					// The scheduler holds the resend back as long as the account's limits say.
+					attempt--;
+					continue;
+				}
 				const record: AttemptRecord = { attempt: attempts.length + 1, outcome: failure.error.message, httpCode: failure.error.httpCode };
 				attempts.push(record);
-				const decision = decideRetry(failure, attempt, retry, signal?.aborted ?? false);
 				if (!decision.retry) {
 					const fallback = signal?.aborted ? undefined : withoutRefusedField(request, failure.error);
 					if (!fallback) {
@@ -133,6 +148,7 @@ async function attemptOnce(
 	body: RequestBody,
 	signal: AbortSignal | undefined,
 	startedAt: number,
+	permit: Permit | undefined,
 ): Promise<ChatStreamResult> {
 	const headers: Record<string, string> = {
 		...options.headers,
@@ -156,6 +172,7 @@ async function attemptOnce(
 			}),
 	});
 
+	permit?.answered(response.statusCode, response.headers);
 	const contentType = headerValue(response.headers['content-type']).toLowerCase();
 	if (response.statusCode < 200 || response.statusCode >= 300) {
 		const text = await readText(decodedBodyOf(response), MAX_ERROR_BODY_BYTES);
