@@ -17,7 +17,8 @@ export class VisionChat implements INodeType {
 		description: 'Ask a vision model a question about images (files or URLs) and get the answer streamed, from any OpenAI-compatible API',
 		defaults: { name: 'Vision Chat' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
+		// An optional Memory, as n8n's AI Agent has: the conversation's earlier turns (docs/conversation.md).
+		inputs: [NodeConnectionTypes.Main, { type: NodeConnectionTypes.AiMemory, displayName: 'Memory', maxConnections: 1, required: false }],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Result', 'Chunks'],
 		credentials: [{ name: 'visionChatApi', required: true, testedBy: 'visionChatApiTest' }],

@@ -145,14 +145,23 @@ async function chatChecks({ check, server, api, base, chatId, IDS, measured }) {
 		return `execution ${execution.id}`;
 	});
 
-	const textOnly = await postChatText(`${base}/webhook/${chatId}/chat`, { sessionId, chatInput: 'Hello, no picture this time.' });
-	await check('(b) a chat message without a file: the widget gets the reason as JSON lines, not a hang', () => {
+	// The example keeps the conversation in Simple Memory: a message without a file is a follow-up
+	// about the picture before it (docs/conversation.md).
+	const followUpIndex = server.chatRequests().length;
+	const textOnly = await postChatText(`${base}/webhook/${chatId}/chat`, { sessionId, chatInput: 'And what colour is it?' });
+	await check('(b) a follow-up without a file (Simple Memory): it streams, and the request carries the first turn and its picture', () => {
 		assertEqual(textOnly.status, 200, 'HTTP status');
 		const bad = textOnly.lines.filter((l) => l.parseError);
 		assert(bad.length === 0, `non-JSON lines: ${bad.map((l) => l.text).join(' | ')}`);
-		const errors = textOnly.lines.filter((l) => l.json.type === 'error');
-		assert(errors.some((l) => /no binary data/i.test(l.json.content || '')), `no error line naming the missing image: ${JSON.stringify(textOnly.raw.slice(0, 400))}`);
-		return textOnly.lines.map((l) => l.json.type).join(', ');
+		assert(!textOnly.lines.some((l) => l.json.type === 'error'), `error lines: ${JSON.stringify(textOnly.raw.slice(0, 400))}`);
+		assert(textOnly.lines.some((l) => l.json.type === 'item'), 'no streamed text');
+		const request = server.chatRequests()[followUpIndex];
+		assert(request, 'no follow-up request reached the model server');
+		const roles = request.json.messages.map((m) => m.role).join(',');
+		assertEqual(roles, 'system,user,assistant,user', 'roles of the follow-up request');
+		assertEqual(promptOf(request), 'What is in this picture?\n[image attached]', 'the first turn, as the memory kept it');
+		assertEqual(imagesOf(request).length, 1, 'the first picture, re-sent from the memory');
+		return `${textOnly.lines.map((l) => l.json.type).join(', ')}; request roles ${roles}`;
 	});
 }
 

@@ -5,9 +5,10 @@ import { transportOptionFields, type TransportOptions } from '../execute/transpo
 import { outputOptionFields, type OutputOptions } from '../outputs/outputOptions';
 import { structuredOptionFields, type StructuredOptions } from '../structured/structuredOptions';
 import { documentOptionFields, type DocumentOptions } from '../documents/documentOptions';
+import { conversationOptionFields, type ConversationOptions } from '../conversation/conversationOptions';
 
 /** The `options` collection as n8n hands it over; every field absent unless the user added it. */
-export type VisionChatOptions = BodyOptions & StructuredOptions & ImageOptions & DocumentOptions & TransportOptions & OutputOptions;
+export type VisionChatOptions = BodyOptions & StructuredOptions & ImageOptions & DocumentOptions & TransportOptions & OutputOptions & ConversationOptions;
 
 /** One collection in the form (workflows store it as `options`), declared beside the code each group drives. */
 export const optionsCollection: INodeProperties = {
@@ -16,7 +17,7 @@ export const optionsCollection: INodeProperties = {
 	type: 'collection',
 	placeholder: 'Add Option',
 	default: {},
-	options: [...bodyOptionFields, ...structuredOptionFields, ...imageOptionFields, ...documentOptionFields, ...transportOptionFields, ...outputOptionFields].sort((a, b) =>
+	options: [...bodyOptionFields, ...structuredOptionFields, ...imageOptionFields, ...documentOptionFields, ...transportOptionFields, ...outputOptionFields, ...conversationOptionFields].sort((a, b) =>
 		a.displayName.localeCompare(b.displayName),
 	),
 };

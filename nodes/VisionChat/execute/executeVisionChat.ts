@@ -12,10 +12,12 @@ import { errorItem, resultItem, toolResultItem } from '../outputs/resultItems';
 import type { VisionChatOptions } from '../description/options';
 import { DEFAULT_CONCURRENCY, transportSettings } from './transportOptions';
 import { runAll } from './itemPool';
+import { accountScheduler } from '../stream/schedule/registry';
 import { SchemaValidators } from '../structured/schemaValidator';
 import { structuredPlanOf } from '../structured/plan';
 import { askForJson } from '../structured/askForJson';
 import { addJsonFields, recordItems } from '../outputs/jsonItems';
+import { Conversation, hasMemoryInput } from '../conversation';
 
 /** What the caller's live text shows between a JSON answer that was unusable and the next try. */
 const RETRY_SEPARATOR = '\n\n[The answer was not valid JSON for the schema; asking again]\n\n';
@@ -42,6 +44,8 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 	const notices =
 		apiKey && sendsKeyInClear(url) ? [`The base URL ${displayUrl(url)} is plain http to another host: the API key travels unencrypted`] : [];
 	const cancelSignal = this.getExecutionCancelSignal?.();
+	// Shared with every execution in this process that uses the same endpoint and key.
+	const scheduler = accountScheduler(url, apiKey, connection.limits);
 
 	const outcomes: ItemOutcome[] = new Array(items.length);
 	// Without "continue on fail", the first failure ends the node: stop the other requests too.
@@ -65,7 +69,8 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 			live = (options.streamToCaller ?? !asTool) ? relay?.stream(itemIndex) : undefined;
 			live?.begin();
 			const allowUnauthorizedCerts = connection.allowUnauthorizedCerts || options.allowUnauthorizedCerts === true;
-			const { body, notes, imageSizes, documents } = await prepareRequest(this, items[itemIndex], itemIndex, { ...options, allowUnauthorizedCerts }, signal);
+			const conversation = await Conversation.open(this, itemIndex, options);
+			const { body, notes, imageSizes, documents } = await prepareRequest(this, items[itemIndex], itemIndex, { ...options, allowUnauthorizedCerts }, signal, conversation);
 			const emitChunks = options.emitChunks ?? !asTool;
 			const ask = (request: IDataObject) =>
 				streamChatCompletion({
@@ -76,16 +81,18 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 					headers,
 					signal,
 					expectedChoices: typeof request.n === 'number' ? request.n : 1,
-					...transportSettings(options),
+					...transportSettings(options, scheduler),
 					allowUnauthorizedCerts,
 					onChunk: onChunkFor(emitChunks ? chunkSink(chunks, itemIndex, options.groupChunksMs ?? 0, grouperRef) : undefined, live),
 				});
 			const plan = structuredPlanOf(options, validators);
 			const answer = plan ? await askForJson(ask, body, plan, () => live?.text(RETRY_SEPARATOR)) : undefined;
 			const result = answer ? answer.result : await ask(body);
+			// Only a complete answer is remembered: a failure or a cancel threw above.
+			const saveNotes = conversation ? await conversation.save(result.choices[0]?.text ?? '') : [];
 			grouperRef.grouper?.flush();
 			live?.end();
-			const item = (asTool ? toolResultItem : resultItem)(result, itemIndex, [...notices, ...notes]);
+			const item = (asTool ? toolResultItem : resultItem)(result, itemIndex, [...notices, ...notes, ...(conversation?.notes ?? []), ...saveNotes]);
 			if (imageSizes) item.json.imageSizes = imageSizes;
 			if (documents) item.json.documents = documents as unknown as IDataObject[];
 			if (answer) addJsonFields(item, answer);
@@ -107,7 +114,8 @@ export async function executeVisionChat(this: IExecuteFunctions): Promise<INodeE
 		}
 	};
 
-	await runAll(items.length, concurrencyOf(this), runItem, () => failFast.signal.aborted);
+	// With a Memory, each item must see the turns of the items before it.
+	await runAll(items.length, hasMemoryInput(this) ? 1 : concurrencyOf(this), runItem, () => failFast.signal.aborted);
 	if (firstFailure) throw firstFailure;
 
 	const results: INodeExecutionData[] = [];

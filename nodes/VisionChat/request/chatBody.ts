@@ -3,8 +3,7 @@ import type { VisionChatOptions } from '../description/options';
 import { InputError } from '../helpers/inputError';
 import { isPlainObject, parseJson } from '../helpers/jsonOption';
 import { responseFormatOf } from '../structured/responseFormat';
-
-
+import type { InlineImage } from '../stream/request/body';
 
 export interface ChatRequestInput {
 	model: string;
@@ -12,6 +11,8 @@ export interface ChatRequestInput {
 	systemPrompt?: string;
 	images: ImageSource[];
 	options: VisionChatOptions;
+	/** Earlier turns of a conversation, sent between the system prompt and the new user message. */
+	history?: Array<Record<string, unknown>>;
 }
 
 /** Builds the chat completions body; an option reaches the API only when the user set it. */
@@ -31,18 +32,12 @@ export function buildChatRequest(input: ChatRequestInput): Record<string, unknow
 			content.push(image.type === 'text' ? { type: 'text', text: image.text } : { type: 'file', file: { filename: image.filename, file_data: image.data } });
 			continue;
 		}
-		// Some local servers only take the bare string form; it cannot carry `detail`.
-		if (options.imageUrlFormat === 'string') {
-			content.push({ type: 'image_url', image_url: image });
-			continue;
-		}
-		const imageUrl: Record<string, unknown> = { url: image };
-		if (options.detail !== undefined) imageUrl.detail = options.detail;
-		content.push({ type: 'image_url', image_url: imageUrl });
+		content.push(imagePart(image, options));
 	}
 
 	const messages: Array<Record<string, unknown>> = [];
 	if (input.systemPrompt?.trim()) messages.push({ role: 'system', content: input.systemPrompt });
+	if (input.history) messages.push(...input.history);
 	messages.push({ role: 'user', content });
 
 	const body: Record<string, unknown> = { model, messages, stream: true };
@@ -70,6 +65,15 @@ export function buildChatRequest(input: ChatRequestInput): Record<string, unknow
 	if (options.includeUsage) body.stream_options = { include_usage: true };
 	if (options.extraBody !== undefined) mergeExtraBody(body, options.extraBody);
 	return body;
+}
+
+/** One image as a content part, as "Image URL Format" and "Image Detail" say. */
+export function imagePart(image: string | InlineImage, options: VisionChatOptions): Record<string, unknown> {
+	// Some local servers only take the bare string form; it cannot carry `detail`.
+	if (options.imageUrlFormat === 'string') return { type: 'image_url', image_url: image };
+	const imageUrl: Record<string, unknown> = { url: image };
+	if (options.detail !== undefined) imageUrl.detail = options.detail;
+	return { type: 'image_url', image_url: imageUrl };
 }
 
 /** Keys the node owns: overriding them from Extra Body would silently break the request. */

@@ -1,10 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { imageSourceFor } from '../sources';
 import { renderedPages, type DocumentReport } from '../documents/pdfContent';
-import { buildChatRequest } from './chatBody';
+import { buildChatRequest, imagePart } from './chatBody';
 import type { VisionChatOptions } from '../description/options';
 import { InlineImage } from '../stream/request/body';
 import { resizeImage, resizeRequested, type ResizeOptions } from '../sources/resize/resize';
+import { bringsNoImage, type Conversation } from '../conversation';
 
 export interface PreparedRequest {
 	body: IDataObject;
@@ -22,13 +23,16 @@ export async function prepareRequest(
 	itemIndex: number,
 	options: VisionChatOptions,
 	signal: AbortSignal,
+	conversation?: Conversation,
 ): Promise<PreparedRequest> {
 	const model = ctx.getNodeParameter('model', itemIndex, '', { extractValue: true }) as string;
 	const prompt = ctx.getNodeParameter('prompt', itemIndex, '') as string;
 	const systemPrompt = ctx.getNodeParameter('systemPrompt', itemIndex, '') as string;
 	const imageInput = ctx.getNodeParameter('imageInput', itemIndex, 'binary') as string;
 	const maxBytes = (options.maxImageSizeMb ?? 20) * 1048576;
-	const { images, notes, documents } = await imageSourceFor(imageInput).read({ ctx, item, itemIndex, options, signal, maxBytes });
+	// In a conversation, a message without an image is a follow-up, not an error.
+	const followUp = conversation !== undefined && bringsNoImage(ctx, item, itemIndex, imageInput);
+	const { images, notes, documents } = followUp ? { images: [], notes: [], documents: undefined } : await imageSourceFor(imageInput).read({ ctx, item, itemIndex, options, signal, maxBytes });
 	let imageSizes: IDataObject[] | undefined;
 	const resize: ResizeOptions = { maxEdge: options.resizeMaxEdge ?? 0, format: options.reencodeFormat ?? 'keep', quality: options.reencodeQuality ?? 85 };
 	if (resizeRequested(resize)) {
@@ -45,6 +49,7 @@ export async function prepareRequest(
 			imageSizes.push(size);
 		}
 	}
-	const body = buildChatRequest({ model: String(model ?? ''), prompt, systemPrompt, images, options }) as IDataObject;
+	const history = conversation?.history(prompt, images, (url) => imagePart(url, options));
+	const body = buildChatRequest({ model: String(model ?? ''), prompt, systemPrompt, images, options, history }) as IDataObject;
 	return { body, notes, imageSizes, documents };
 }

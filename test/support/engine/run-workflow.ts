@@ -52,6 +52,8 @@ export interface WorkflowRunOptions {
 	abortAfterMs?: number;
 	/** After a cancel, how long to wait for the nodes to return before giving up on them. Default 5000. */
 	cancelGraceMs?: number;
+	/** The workflow's id; default a new one per run. Give the same id to runs that share state keyed by it (Simple Memory). */
+	workflowId?: string;
 }
 
 export interface WorkflowRunResult {
@@ -110,7 +112,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
 	const engine = opts.engine ?? repoEngine();
 	await useBinaryDataService(engine, opts.binaryMode ?? 'default');
 	const mode = opts.executionMode ?? 'manual';
-	const ids = { executionId: `harness-${randomUUID()}`, workflowId: `harness-wf-${randomUUID().slice(0, 8)}` };
+	const ids = { executionId: `harness-${randomUUID()}`, workflowId: opts.workflowId ?? `harness-wf-${randomUUID().slice(0, 8)}` };
 	const workflow: Workflow = new engine.workflow.Workflow({
 		id: ids.workflowId,
 		name: 'engine harness',
