@@ -120,6 +120,15 @@ describe('asking again', () => {
 	});
 });
 
+describe('as an AI agent tool', () => {
+	it('returns the JSON answer to the agent parsed, in its compact result', async () => {
+		server.route('*', answer(['{"vendor":"A","date":"d","total":3}']));
+		const { outputs } = await run({ responseFormat: 'json_example', jsonExample: receiptExample, jsonOutput: 'record' }, [{ json: {} }], { nodeTypeName: 'CUSTOM.visionChatTool' });
+		expect(outputs[0][0].json).toMatchObject({ json: { vendor: 'A', date: 'd', total: 3 }, jsonAttempts: 1 });
+		expect(outputs[0][0].json).not.toHaveProperty('choices');
+	});
+});
+
 describe('records', () => {
 	it('record mode: the item is the record, metadata under _visionChat; n > 1 gives one item per choice, paired', async () => {
 		server.route('*', answer(['{"vendor":"A","date":"d","total":1}', '{"vendor":"B","date":"d","total":2}']));
