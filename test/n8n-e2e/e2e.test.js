@@ -4,7 +4,8 @@
  * (npm pack, then what n8n's Community Nodes installer does), a credential and workflows
  * imported with the n8n CLI, the workflows run headless with `n8n execute --rawOutput` against
  * the loopback OpenAI-compatible server of test/server.ts (answers in ./answers.js and
- * ./answers-records.js), PDF attachments in every PDF mode (./check-pdf.js), and the form
+ * ./answers-records.js), PDF attachments in every PDF mode (./check-pdf.js), 200 images against
+ * a rate-limited server (bench/rateLimitServer.js, ./check-rate-limits.js), and the form
  * example and a receipt record form answered by a running `n8n start`. Offline. What is checked: README, "End-to-end tests".
  *
  *   node --test test/n8n-e2e        (npm run test:e2e builds first; npm test runs it too)
@@ -27,6 +28,7 @@ const { mainWorkflowChecks } = require('./check-main');
 const { stopChecks, examplesRunChecks, combinedModeChecks, acrossRunsChecks } = require('./check-runs');
 const { formExampleChecks } = require('./check-form');
 const { pdfChecks } = require('./check-pdf');
+const { rateLimitChecks } = require('./check-rate-limits');
 const { FIXTURES, tail, secs } = require('./execution');
 
 const ROOT = support.ROOT;
@@ -105,6 +107,7 @@ test('end to end: the package as a community package in a real n8n 2.41.1', asyn
 		await examplesRunChecks(ctx);
 		await combinedModeChecks(ctx);
 		await pdfChecks(ctx);
+		await rateLimitChecks(ctx);
 		await formExampleChecks(ctx);
 		await acrossRunsChecks(ctx);
 	} catch (error) {

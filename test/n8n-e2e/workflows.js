@@ -183,5 +183,5 @@ function onePixelPng() {
 module.exports = {
 	VISION_TYPE, CREDENTIAL, IDS, mainWorkflow, stopsWorkflow, combinedWorkflow, onePixelPng,
 	// building blocks for workflows-records.js
-	node, nodeId, vision, manual, readFiles, set, workflow,
+	node, nodeId, vision, manual, readFiles, code, set, workflow,
 };
