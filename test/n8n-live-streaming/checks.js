@@ -6,14 +6,17 @@
  *                       answer line by line; streamToCaller off streams nothing; a request
  *                       without an image gets the failure as JSON lines; a caller hanging up
  *                       mid-stream leaves n8n healthy
- *   chatChecks(ctx)     (b) Chat Trigger (public, embedded, streaming) -> Vision Chat, posted as
- *                       n8n's chat widget posts: with a file, and text only
+ *   chatChecks(ctx)     (b) Chat Trigger (public, embedded, streaming) -> Vision Chat with Simple
+ *                       Memory, posted as n8n's chat widget posts: a three-turn conversation in one
+ *                       session (a picture, a follow-up without a file, a new picture; ./conversation.js)
  *
  * ctx: { check, server, api (./n8n-api executions), base, webhookPath, chatId, IDS, QUIET_PATH, measured }
  */
 const crypto = require('crypto');
 const { imagesOf, promptOf, PNG_RED_8x8 } = require('../streaming/answers');
-const { postMultipart, postJson, postChatWidget, postChatText } = require('./ndjson-client');
+const { postMultipart, postJson } = require('./ndjson-client');
+const { expectTurn } = require('../support/n8n/conversation');
+const { sendTurn, followUpChecks } = require('./conversation');
 const { resultOf } = require('./n8n-api');
 const { analyseStream, expectLiveStream, assert, assertEqual } = require('./live');
 
@@ -111,18 +114,12 @@ async function webhookChecks({ check, server, api, base, webhookPath, IDS, QUIET
 	});
 }
 
-async function chatChecks({ check, server, api, base, chatId, IDS, measured }) {
+async function chatChecks(ctx) {
 	// (b) Chat Trigger (public, embedded, streaming) -> Vision Chat, as the chat widget posts it
+	const { check, server, api, IDS, measured } = ctx;
 	const before = await api.ids(IDS.chat);
-	const streamIndex = server.streams.length;
-	const requestIndex = server.chatRequests().length;
 	const sessionId = crypto.randomUUID();
-	const chatResponse = await postChatWidget(`${base}/webhook/${chatId}/chat`, {
-		sessionId,
-		chatInput: 'What is in this picture?',
-		files: [{ fileName: 'red.png', mimeType: 'image/png', bytes: PNG_RED_8x8 }],
-	});
-	const chatStream = server.streams[streamIndex];
+	const { response: chatResponse, stream: chatStream, request } = await sendTurn(ctx, 0, sessionId);
 	await check('(b) Chat Trigger -> Vision Chat: a message with a file streams the answer to the chat widget', () => {
 		const chatLive = expectLiveStream(chatResponse, chatStream, server, 'chat');
 		measured.chat = chatLive;
@@ -130,39 +127,20 @@ async function chatChecks({ check, server, api, base, chatId, IDS, measured }) {
 		return `first text ${chatLive.firstMs.toFixed(0)} ms after the model started streaming, last ${chatLive.lastMs.toFixed(0)} ms, max lag ${chatLive.maxLagMs.toFixed(0)} ms`;
 	});
 	await check('(b) the chat message and its file reached the model server (binary data0, prompt from chatInput)', async () => {
-		const request = server.chatRequests()[requestIndex];
 		assert(request, 'no chat request reached the model server');
-		const images = imagesOf(request);
-		assertEqual(images.length, 1, 'images');
-		assert(images[0].bytes && images[0].bytes.equals(PNG_RED_8x8), 'image bytes differ from the upload');
-		assertEqual(promptOf(request), 'What is in this picture?', 'prompt');
+		const seen = expectTurn(0, request.json, []);
 		const execution = await api.last(IDS.chat, before);
 		const trigger = execution.data.resultData.runData['When chat message received'][0].data.main[0][0];
 		assertEqual(Object.keys(trigger.binary || {}), ['data0'], 'binary properties from the Chat Trigger');
 		assertEqual(trigger.json.sessionId, sessionId, 'sessionId');
 		const { result } = resultOf(execution);
 		assertEqual(analyseStream(chatResponse).joined, result.text, 'joined items vs Result text');
-		return `execution ${execution.id}`;
+		return `execution ${execution.id}; ${seen}`;
 	});
 
-	// The example keeps the conversation in Simple Memory: a message without a file is a follow-up
-	// about the picture before it (docs/conversation.md).
-	const followUpIndex = server.chatRequests().length;
-	const textOnly = await postChatText(`${base}/webhook/${chatId}/chat`, { sessionId, chatInput: 'And what colour is it?' });
-	await check('(b) a follow-up without a file (Simple Memory): it streams, and the request carries the first turn and its picture', () => {
-		assertEqual(textOnly.status, 200, 'HTTP status');
-		const bad = textOnly.lines.filter((l) => l.parseError);
-		assert(bad.length === 0, `non-JSON lines: ${bad.map((l) => l.text).join(' | ')}`);
-		assert(!textOnly.lines.some((l) => l.json.type === 'error'), `error lines: ${JSON.stringify(textOnly.raw.slice(0, 400))}`);
-		assert(textOnly.lines.some((l) => l.json.type === 'item'), 'no streamed text');
-		const request = server.chatRequests()[followUpIndex];
-		assert(request, 'no follow-up request reached the model server');
-		const roles = request.json.messages.map((m) => m.role).join(',');
-		assertEqual(roles, 'system,user,assistant,user', 'roles of the follow-up request');
-		assertEqual(promptOf(request), 'What is in this picture?\n[image attached]', 'the first turn, as the memory kept it');
-		assertEqual(imagesOf(request).length, 1, 'the first picture, re-sent from the memory');
-		return `${textOnly.lines.map((l) => l.json.type).join(', ')}; request roles ${roles}`;
-	});
+	// The example keeps the conversation in Simple Memory (docs/conversation.md): a message without
+	// a file is a follow-up about the picture before it, a new picture starts from that one.
+	await followUpChecks(ctx, sessionId, [analyseStream(chatResponse).joined]);
 }
 
 module.exports = { webhookChecks, chatChecks };

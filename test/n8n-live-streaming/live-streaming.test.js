@@ -5,7 +5,8 @@
  *
  *   1. a loopback OpenAI-compatible server whose answer streams slowly: 20 text chunks, 100 ms
  *      apart (test/streaming/answers.js)
- *   2. a fresh n8n user folder with the package installed as a community package; credential and
+ *   2. a fresh n8n user folder with the package installed as a community package (and sharp beside
+ *      it, as the README says); credential and
  *      workflows (examples/webhook-streaming.json, examples/chat-streaming.json and a copy of the
  *      first with streamToCaller off) imported and published, headless, before `n8n start`
  *   3. the checks of ./checks.js: (a) Webhook "Streaming", (b) Chat Trigger
@@ -58,6 +59,8 @@ function buildWorkflows() {
 async function startN8n(ctx) {
 	const { n8n, userFolder, logFile, port, brokerPort, server } = ctx;
 	support.installCommunityPackage({ userFolder, packed: support.packPackage(ROOT, path.join(userFolder, 'pack')) });
+	// As the README says (docs/conversation.md: the memory keeps downscaled copies with sharp).
+	console.log(`# sharp installed beside the package in ${secs(support.installSharp({ userFolder }).ms)}`);
 	const extra = { N8N_DISABLED_MODULES: 'mcp-registry', N8N_LOG_LEVEL: 'info', N8N_HOST: '127.0.0.1', N8N_LISTEN_ADDRESS: '127.0.0.1' };
 	const env = support.n8nEnv({ userFolder, port, brokerPort, extra });
 	const tImport = performance.now();

@@ -13,6 +13,8 @@
  *   queue-fast   the load answer: 6 content chunks, FAST_GAP_MS apart
  *   queue-slow   the streaming answer: SLOW_PIECES chunks, SLOW_GAP_MS apart (seconds in all)
  *   queue-stall  two content chunks, then nothing until the client goes away (at most 120 s)
+ * A request whose prompt says hold=<key> gets its role chunk, then nothing until
+ * server.release(key) (at most 120 s; ./conversation.js keeps a worker's slots busy with them).
  *
  * CommonJS; loads on Node 20 and 24.
  */
@@ -60,7 +62,7 @@ function answerPieces(rid, image, pieces) {
 }
 
 /** The chat route: notes what the request carried on its record, then answers as its model says. */
-function queueAnswer(apiKey) {
+function queueAnswer(apiKey, released = new Set()) {
 	const refused = jsonAnswer(401, { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } });
 	return async (record, res) => {
 		const json = record.json;
@@ -96,6 +98,8 @@ function queueAnswer(apiKey) {
 			return true;
 		};
 		res.write(event({ role: 'assistant', content: '' }));
+		const hold = /hold=([A-Za-z0-9_-]+)/.exec(seen.prompt);
+		for (const deadline = Date.now() + STALL_MAX_MS; hold && !released.has(hold[1]) && !res.destroyed && Date.now() < deadline; ) await sleep(20);
 		const image = record.images[0];
 		if (record.model === 'queue-stall') {
 			for (const piece of answerPieces(record.rid, image, 2)) {
@@ -119,11 +123,13 @@ function queueAnswer(apiKey) {
 	};
 }
 
-/** test/server.ts with the queue models and the queue chat route; server.requests holds every request. */
+/** test/server.ts with the queue models and the queue chat route; server.requests holds every request; server.release(key) ends a hold. */
 async function startQueueServer({ apiKey }) {
 	const server = await startTestServer();
 	server.models = ['queue-fast', 'queue-slow', 'queue-stall'];
-	server.route('*', queueAnswer(apiKey));
+	const released = new Set();
+	server.route('*', queueAnswer(apiKey, released));
+	server.release = (key) => released.add(key);
 	return server;
 }
 

@@ -19,6 +19,7 @@ const { startQueueServer } = require('./answers');
 const wf = require('./workflows');
 const { watchRedis } = require('./redisWatch');
 const { preparePackage } = require('./install');
+const { prepareConversation } = require('./conversation');
 const { QUEUE_SETTINGS, secs } = require('./config');
 
 async function services(q) {
@@ -85,15 +86,16 @@ async function importWorkflows(q) {
 	fs.mkdirSync(importDir, { mode: 0o700 });
 	const credFile = path.join(importDir, 'credentials.json');
 	const wfFile = path.join(importDir, 'workflows.json');
-	fs.writeFileSync(credFile, JSON.stringify([wf.credential({ apiKey: q.apiKey, baseUrl: q.server.baseUrl })]), { mode: 0o600 });
+	const pgCredential = wf.pgCredential({ port: ports.pgPort, database: q.pg.database, user: q.pg.user });
+	fs.writeFileSync(credFile, JSON.stringify([wf.credential({ apiKey: q.apiKey, baseUrl: q.server.baseUrl }), pgCredential]), { mode: 0o600 });
 	fs.writeFileSync(wfFile, JSON.stringify(wf.workflows(q.installer.nodeType)));
 	const cliEnv = { ...q.mainEnv, N8N_PORT: String(ports.cliPort), N8N_RUNNERS_BROKER_PORT: String(ports.cliBroker) };
 	const cli = (name, args) => support.cli(q.n8n, args, cliEnv, { name, logFile: path.join(q.logDir, `${name}.log`) });
 	await cli('import-credentials', ['import:credentials', `--input=${credFile}`]);
-	log(`credential imported (and database migrated) in ${secs(t0)} s`);
+	log(`credentials imported (and database migrated) in ${secs(t0)} s`);
 	await cli('import-workflows', ['import:workflow', `--input=${wfFile}`]);
 	for (const id of Object.values(wf.IDS)) await cli(`publish-${id}`, ['publish:workflow', `--id=${id}`]);
-	log(`3 workflows imported and published in ${secs(t0)} s`);
+	log(`${Object.keys(wf.IDS).length} workflows imported and published in ${secs(t0)} s`);
 	fs.rmSync(importDir, { recursive: true, force: true });
 	q.times.import = Date.now() - t0;
 }
@@ -148,6 +150,7 @@ async function startCluster(q) {
 	q.names = ['main', ...Array.from({ length: cfg.workers }, (_, i) => `worker${i + 1}`)];
 	q.installs = Object.fromEntries(q.names.map((name) => [name, q.installer.install(path.join(q.tmp, name))]));
 	log(`package installed (${q.installer.mode}) for ${q.names.join(', ')} in ${secs(tInstall)} s; node type ${q.installer.nodeType}`);
+	prepareConversation(q);
 
 	await services(q);
 	environments(q);

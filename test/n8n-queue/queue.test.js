@@ -7,7 +7,8 @@
  *      OpenAI-compatible SSE server (test/server.ts, its answers in ./answers.js), the package in
  *      every n8n process's own user folder, a credential and three webhook workflows published,
  *      one n8n main and two workers with short Bull job locks (./cluster.js, ./config.js)
- *   3. load at worker concurrency 1, then 5 (./phases.js); streaming webhooks through the workers
+ *   3. the chat example's three-turn conversation with Postgres Chat Memory, turn two on the other
+ *      worker (./conversation.js); load at worker concurrency 1, then 5 (./phases.js); streaming webhooks through the workers
  *      and a REST stop mid-stream (./phase-streaming.js); a worker SIGKILLed mid-load and
  *      restarted (./fault.js, ./fault-after.js); the n8n logs (./summary.js)
  *   4. the figures as markdown, printed and written to test-results/queue-results.md
@@ -25,6 +26,7 @@ const { config, ports, log, secs, T0 } = require('./config');
 const { startCluster } = require('./cluster');
 const { setupChecks, lowConcurrencyPhase, mainLoadPhase } = require('./phases');
 const { streamingPhase, stopPhase } = require('./phase-streaming');
+const { conversationPhase } = require('./conversation');
 const { faultPhase } = require('./fault');
 const { logCheck, measured } = require('./summary');
 const report = require('./report');
@@ -95,6 +97,7 @@ function writeReport(q, figures) {
 async function phases(q) {
 	await startCluster(q);
 	await setupChecks(q);
+	await conversationPhase(q);
 	await lowConcurrencyPhase(q);
 	const spreads = await streamingPhase(q);
 	const stopFigures = await stopPhase(q);

@@ -10,15 +10,27 @@
  *                                               streaming call sent into the worker-concurrency-5 load
  *   stop     POST /webhook/vision-queue-stop    Webhook "Streaming"   -> Vision Chat (queue-stall), stopped over REST;
  *                                               also the streaming execution whose worker is killed
+ *   chat     POST /webhook/<webhookId>/chat     examples/chat-streaming.json with Postgres Chat Memory
+ *                                               (credential pgCredential, table CHAT_TABLE); ./conversation.js
  */
+const fs = require('node:fs');
+const { ROOT } = require('../support/n8n/base');
+
 const NODE_TYPE = 'n8n-nodes-vision-stream.visionChat';
 const CREDENTIAL = { id: 'visionQueueCred1', name: 'Vision Chat API (queue test)', type: 'visionChatApi' };
+const PG_CREDENTIAL = { id: 'visionQueuePgMem1', name: 'Postgres (queue test chat memory)', type: 'postgres' };
 
-const IDS = { load: 'visionQueueLoad1', stream: 'visionQueueStrm1', stop: 'visionQueueStop1' };
+const IDS = { load: 'visionQueueLoad1', stream: 'visionQueueStrm1', stop: 'visionQueueStop1', chat: 'visionQueueChat1' };
+const CHAT_TABLE = 'vision_queue_chat_histories';
 const PATHS = { load: 'vision-queue-load', stream: 'vision-queue-stream', stop: 'vision-queue-stop' };
 
 function credential({ apiKey, baseUrl }) {
 	return { ...CREDENTIAL, data: { apiKey, baseUrl, customHeaders: 'X-Queue-Test: 1' } };
+}
+
+/** The suite's own PostgreSQL, for Postgres Chat Memory (trust authentication: no password). */
+function pgCredential({ port, database, user }) {
+	return { ...PG_CREDENTIAL, data: { host: '127.0.0.1', port, database, user, password: '', ssl: 'disable', allowUnauthorizedCerts: false, maxConnections: 10 } };
 }
 
 // Node ids are UUIDs: n8n 2.41 stores them in varchar(36) columns (workflow_publication_trigger_status),
@@ -60,6 +72,22 @@ function workflow(kind, name, nodes, connections) {
 	return { id: IDS[kind], name, active: false, nodes, connections, settings: { executionOrder: 'v1' }, pinData: {} };
 }
 
+/** examples/chat-streaming.json as it is, but Postgres Chat Memory for Simple Memory (one process only) and the suite's model. */
+function chatWorkflow(nodeType) {
+	const example = JSON.parse(fs.readFileSync(`${ROOT}/examples/chat-streaming.json`, 'utf8'));
+	const nodes = example.nodes.map((node) => {
+		if (node.type === NODE_TYPE) {
+			const parameters = { ...node.parameters, model: { __rl: true, mode: 'id', value: 'queue-fast' } };
+			return { ...node, type: nodeType, parameters, credentials: { visionChatApi: { id: CREDENTIAL.id, name: CREDENTIAL.name } } };
+		}
+		if (node.name !== 'Simple Memory') return node;
+		const credentials = { postgres: { id: PG_CREDENTIAL.id, name: PG_CREDENTIAL.name } };
+		return { ...node, name: 'Postgres Chat Memory', type: '@n8n/n8n-nodes-langchain.memoryPostgresChat', typeVersion: 1.3, parameters: { ...node.parameters, tableName: CHAT_TABLE }, credentials };
+	});
+	const { 'Simple Memory': memory, ...connections } = example.connections;
+	return { ...example, id: IDS.chat, name: `${example.name} (queue mode, Postgres Chat Memory)`, nodes, connections: { ...connections, 'Postgres Chat Memory': memory } };
+}
+
 function workflows(nodeType = NODE_TYPE) {
 	const load = workflow(
 		'load',
@@ -89,7 +117,8 @@ function workflows(nodeType = NODE_TYPE) {
 		load,
 		streaming('stream', 'Vision queue: streaming webhook', 'queue-slow', '5b0e4f6e-1f51-4a5e-9a30-0c1b6f1a0002'),
 		streaming('stop', 'Vision queue: stopped mid-stream', 'queue-stall', '5b0e4f6e-1f51-4a5e-9a30-0c1b6f1a0003'),
+		chatWorkflow(nodeType),
 	];
 }
 
-module.exports = { credential, workflows, IDS, PATHS, NODE_TYPE, CREDENTIAL };
+module.exports = { credential, pgCredential, workflows, IDS, PATHS, CHAT_TABLE, NODE_TYPE, CREDENTIAL };

@@ -10,6 +10,9 @@
  *       (shallow, no scripts, no lock file; offline: they are in the npm cache since the
  *       repository's own install), and list it in .n8n/nodes/package.json. n8n finds it there at
  *       start-up; the node type is `n8n-nodes-vision-stream.visionChat`, as for users.
+ *   installSharp({ userFolder, root }) -> { sharpDir, ms }
+ *       the optional sharp, as the README tells users: `npm install sharp@<the package's range>`
+ *       in <userFolder>/.n8n/nodes (offline: the repository's own install put it in the npm cache)
  *   stageExtension(root, stageDir) -> { extensionsDir, packageDir }
  *       the other way n8n loads nodes: a copy of dist/ for N8N_CUSTOM_EXTENSIONS (node type
  *       CUSTOM.visionChat), with the runtime dependencies linked beside it. A copy, not a link
@@ -54,6 +57,17 @@ function installCommunityPackage({ userFolder, packed, root = ROOT }) {
 	};
 }
 
+function installSharp({ userFolder, root = ROOT }) {
+	const t0 = Date.now();
+	const range = (readJson(path.join(root, 'package.json')).optionalDependencies || {}).sharp;
+	if (!range) throw new Error(`${root}/package.json has no optional dependency sharp`);
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	const args = ['install', `sharp@${range}`, '--audit=false', '--fund=false', '--prefer-offline', '--loglevel=error'];
+	const install = spawnSync(npmCmd(), args, { cwd: nodesDir, env: npmEnv(root), encoding: 'utf8', shell: IS_WIN });
+	if (install.status !== 0) throw new Error(`npm install sharp@${range} in ${nodesDir} failed (exit ${install.status}):\n${install.stderr}`);
+	return { sharpDir: path.join(nodesDir, 'node_modules', 'sharp'), ms: Date.now() - t0 };
+}
+
 function stageExtension(root = ROOT, stageDir) {
 	const pkg = readJson(path.join(root, 'package.json'));
 	if (!pkg || !pkg.name) throw new Error(`no package.json with a name in ${root}`);
@@ -82,4 +96,4 @@ function stageExtension(root = ROOT, stageDir) {
 	return { extensionsDir, packageDir, hasDist };
 }
 
-module.exports = { packPackage, installCommunityPackage, stageExtension };
+module.exports = { packPackage, installCommunityPackage, installSharp, stageExtension };
