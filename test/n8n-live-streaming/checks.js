@@ -13,7 +13,7 @@
  * ctx: { check, server, api (./n8n-api executions), base, webhookPath, chatId, IDS, QUIET_PATH, measured }
  */
 const crypto = require('crypto');
-const { imagesOf, promptOf, PNG_RED_8x8 } = require('../streaming/answers');
+const { imagesOf, promptOf, PNG_RED_8x8 } = require('./answers');
 const { postMultipart, postJson } = require('./ndjson-client');
 const { expectTurn } = require('../support/n8n/conversation');
 const { sendTurn, followUpChecks } = require('./conversation');

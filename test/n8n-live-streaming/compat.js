@@ -1,7 +1,7 @@
 'use strict';
 /**
- * n8n 1.x on the machine's Node 20: test/streaming/n8n1-compat.js, run as before
- * (`node test/streaming/n8n1-compat.js`, Node 20 first on PATH, no npm_* variables), in the
+ * n8n 1.x on the machine's Node 20: test/n8n-live-streaming/n8n1-compat.js, run as before
+ * (`node test/n8n-live-streaming/n8n1-compat.js`, Node 20 first on PATH, no npm_* variables), in the
  * background while n8n 2.41.1 boots. Its checks become checks of this suite:
  *
  *   startCompat(root) -> Promise<{ code, signal, output, ms, result }>
@@ -18,7 +18,7 @@ const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 const { performance } = require('perf_hooks');
 
-const SCRIPT = path.join('test', 'streaming', 'n8n1-compat.js');
+const SCRIPT = path.join('test', 'n8n-live-streaming', 'n8n1-compat.js');
 
 /** The machine's own Node 20: `node` on PATH without any node_modules/.bin (npm puts Node 24 first). */
 function findNode20() {

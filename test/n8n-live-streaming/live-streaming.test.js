@@ -4,13 +4,13 @@
  * with Node 20:
  *
  *   1. a loopback OpenAI-compatible server whose answer streams slowly: 20 text chunks, 100 ms
- *      apart (test/streaming/answers.js)
+ *      apart (test/n8n-live-streaming/answers.js)
  *   2. a fresh n8n user folder with the package installed as a community package (and sharp beside
  *      it, as the README says); credential and
  *      workflows (examples/webhook-streaming.json, examples/chat-streaming.json and a copy of the
  *      first with streamToCaller off) imported and published, headless, before `n8n start`
  *   3. the checks of ./checks.js: (a) Webhook "Streaming", (b) Chat Trigger
- *   4. test/streaming/n8n1-compat.js on the SYSTEM Node 20 (./compat.js), run while n8n boots
+ *   4. test/n8n-live-streaming/n8n1-compat.js on the SYSTEM Node 20 (./compat.js), run while n8n boots
  *
  * Environment: VISION_STREAMING_PORT (n8n's port, its broker the next; default: the first free
  * pair from 5730), VISION_NODE20 (the Node 20 binary), VISION_KEEP=1 (keep the user folder and
@@ -24,7 +24,7 @@ const crypto = require('crypto');
 const { performance } = require('perf_hooks');
 
 const support = require('../support/n8n');
-const { startStreamingServer } = require('../streaming/answers');
+const { startStreamingServer } = require('./answers');
 const { waitForWebhooks, executions } = require('./n8n-api');
 const { webhookChecks, chatChecks } = require('./checks');
 const { startCompat, compatChecks } = require('./compat');

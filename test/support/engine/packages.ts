@@ -7,7 +7,7 @@
  *                           n8n's CLI NodeTypes and its LangChain nodes — the AI-agent tool tests
  *                           (engine, tools and Agent must share one zod and one @langchain/core);
  *  - n8n1Engine(dir):       n8n-core/n8n-workflow 1.x installed into a folder of their own — the
- *                           n8n 1.x check on Node 20 (test/streaming/n8n1-compat.js).
+ *                           n8n 1.x check on Node 20 (test/n8n-live-streaming/n8n1-compat.js).
  * Nothing here imports an n8n module at load time (only types), so the harness also loads where
  * the repository's 2.x packages cannot (Node 20).
  */
@@ -93,7 +93,7 @@ export function installedN8n(home = installedN8nHome()): EnginePackages {
 	return loadEngine('n8n-installed', home);
 }
 
-/** n8n-core / n8n-workflow 1.x installed into `dir` (test/streaming/n8n1-compat.js installs them). */
+/** n8n-core / n8n-workflow 1.x installed into `dir` (test/n8n-live-streaming/n8n1-compat.js installs them). */
 export function n8n1Engine(dir: string): EnginePackages {
 	if (!existsSync(path.join(dir, 'node_modules', 'n8n-core'))) throw new Error(`engine harness: no n8n-core in ${dir}/node_modules`);
 	return loadEngine('n8n1', dir);

@@ -9,7 +9,7 @@
  *   begin[0] begin[1] item[0]"A1 " item[1]"A1 " item[0]"A2 " ... end[0] item[1]"A4" end[1]
  *
  * Not part of the suite: a diagnostic. Run on Node 24 (n8n-workflow 2.x needs it):
- *   node_modules/.bin/node test/streaming/repro-interleave.js [items=2] [concurrency]
+ *   node_modules/.bin/node test/n8n-live-streaming/repro-interleave.js [items=2] [concurrency]
  */
 const path = require('path');
 

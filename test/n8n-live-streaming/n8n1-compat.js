@@ -17,7 +17,7 @@
  * The runs go through the jest suites' engine harness (test/support/engine, loaded with
  * test/support/load-ts.js) with the 1.x engine folder as its packages (`n8n1Engine`).
  *
- * Run with the SYSTEM Node 20:  node test/streaming/n8n1-compat.js
+ * Run with the SYSTEM Node 20:  node test/n8n-live-streaming/n8n1-compat.js
  * (the live-streaming suite (test/n8n-live-streaming) runs it that way). Ends with `N passed, N failed`; exit 1 on failure.
  *
  * Environment: VISION_N8N1_ENGINE  engine folder (default <cache>/n8n1-engine)
@@ -84,7 +84,7 @@ async function main() {
 	const tStart = performance.now();
 	console.log(`# n8n 1.x compatibility: Node ${process.version} (${process.execPath})`);
 	check('runs on the system Node 20', () => {
-		assert(/^v20\./.test(process.version), `this check must run on Node 20, not ${process.version} (${process.execPath}); run it as \`node test/streaming/n8n1-compat.js\` with Node 20 first on PATH`);
+		assert(/^v20\./.test(process.version), `this check must run on Node 20, not ${process.version} (${process.execPath}); run it as \`node test/n8n-live-streaming/n8n1-compat.js\` with Node 20 first on PATH`);
 		return process.version;
 	});
 	if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes', 'VisionChat', 'VisionChat.node.js'))) throw new Error('dist/ is not built: run `npm run build` first');
