@@ -15,11 +15,10 @@ export function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: num
 		return new NodeOperationError(node, message, { itemIndex, description: error.hint });
 	}
 	if (error instanceof StructuredAnswerError) {
-		const preview = error.text.length > 500 ? `${error.text.slice(0, 500)}…` : error.text;
-		return new NodeOperationError(node, `${error.message} (item ${itemIndex})`, { itemIndex, description: `${error.hint}\n\nThe answer: ${preview}` });
+		return new NodeOperationError(node, `${error.message} (item ${itemIndex})`, { itemIndex, description: `${error.hint}\n\nThe answer: ${preview(error.text)}` });
 	}
 	if (error instanceof VisionStreamError) {
-		const description = describe(error);
+		const description = descriptionOf(error);
 		if (error.kind === 'cancelled') return new NodeOperationError(node, error.message, { itemIndex, description });
 		const response: JsonObject = { message: error.message, kind: error.kind, chunkCount: error.chunkCount };
 		if (error.httpCode !== undefined) response.httpCode = error.httpCode;
@@ -39,12 +38,16 @@ export function toNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: num
 	return new NodeOperationError(node, error, { itemIndex });
 }
 
-function describe(error: VisionStreamError): string | undefined {
+function descriptionOf(error: VisionStreamError): string | undefined {
 	const parts: string[] = [];
 	if (error.hint) parts.push(error.hint);
 	if (error.partialText) {
-		const preview = error.partialText.length > 500 ? `${error.partialText.slice(0, 500)}…` : error.partialText;
-		parts.push(`Text received before the failure (${error.partialText.length} characters, ${error.chunkCount} chunks): ${preview}`);
+		parts.push(`Text received before the failure (${error.partialText.length} characters, ${error.chunkCount} chunks): ${preview(error.partialText)}`);
 	}
 	return parts.length > 0 ? parts.join('\n\n') : undefined;
+}
+
+/** Enough of a long text to recognise it in the error view. */
+function preview(text: string): string {
+	return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }

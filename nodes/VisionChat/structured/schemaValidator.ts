@@ -27,11 +27,11 @@ export class SchemaValidators {
 		}
 		const outcome = validator.validate(value);
 		if (outcome.valid) return [];
-		return outcome.errors.filter((unit) => !CONTAINERS.has(unit.keyword)).map((unit) => describe(unit, value));
+		return outcome.errors.filter((unit) => !CONTAINERS.has(unit.keyword)).map((unit) => violationOf(unit, value));
 	}
 }
 
-function describe(unit: OutputUnit, root: unknown): Violation {
+function violationOf(unit: OutputUnit, root: unknown): Violation {
 	const segments = pointerSegments(unit.instanceLocation);
 	const path = jsonPath(segments);
 	const value = valueAt(root, segments);

@@ -10,7 +10,7 @@ import { InlineImage } from '../../stream/request/body';
 import { sniffType } from '../imageType';
 import { InputError } from '../../helpers/inputError';
 import { longEdge, readImageHeader } from './imageHeader';
-import { describe, loadSharp, type SharpInputOptions, type SharpMetadata, type SharpOutputInfo } from './sharp';
+import { firstLineOf, loadSharp, type SharpInputOptions, type SharpMetadata, type SharpOutputInfo } from './sharp';
 
 export interface ResizeOptions {
 	/** Longest allowed edge in pixels; 0 = do not downscale. */
@@ -63,7 +63,7 @@ export async function resizeImage(image: InlineImage, options: ResizeOptions): P
 	} catch (error) {
 		failure = error;
 	}
-	if (!metadata) return unchanged(`could not be read as an image (${describe(failure)}), sent as is`);
+	if (!metadata) return unchanged(`could not be read as an image (${firstLineOf(failure)}), sent as is`);
 	if ((metadata.pages ?? 1) > 1 && (metadata.format === 'gif' || metadata.format === 'webp')) {
 		return unchanged(`animated ${formatName(inputMime)} left unchanged`);
 	}
@@ -100,7 +100,7 @@ export async function resizeImage(image: InlineImage, options: ResizeOptions): P
 	} catch (error) {
 		failure = error;
 	}
-	if (!result) return unchanged(`could not be converted (${describe(failure)}), sent as is`);
+	if (!result) return unchanged(`could not be converted (${firstLineOf(failure)}), sent as is`);
 
 	const { data, info } = result;
 	if (!shrink && output === inputMime && data.byteLength >= bytesBefore) {

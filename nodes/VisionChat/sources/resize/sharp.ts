@@ -50,7 +50,7 @@ export function loadSharp(): SharpFactory {
 		return sharpModule;
 	}
 	const code = (failure as { code?: unknown } | undefined)?.code;
-	const missing = code === 'MODULE_NOT_FOUND' && /['"]sharp['"]/.test(describe(failure));
+	const missing = code === 'MODULE_NOT_FOUND' && /['"]sharp['"]/.test(firstLineOf(failure));
 	const install = `cd ~/.n8n/nodes && npm install sharp@${SHARP_VERSION_RANGE}`;
 	const hint =
 		`Install it where n8n keeps community nodes and restart n8n: \`${install}\` ` +
@@ -60,12 +60,12 @@ export function loadSharp(): SharpFactory {
 	throw new InputError(
 		missing
 			? 'Resizing images needs the "sharp" package, which is not installed'
-			: `Resizing images needs the "sharp" package, which failed to load: ${describe(failure ?? 'unexpected export')}`,
+			: `Resizing images needs the "sharp" package, which failed to load: ${firstLineOf(failure ?? 'unexpected export')}`,
 		missing ? hint : `${hint} If it is installed, it may be the build for another platform (glibc vs musl/Alpine, x64 vs arm64): reinstall it on the machine that runs n8n.`,
 	);
 }
 
-export function describe(error: unknown): string {
+export function firstLineOf(error: unknown): string {
 	const message = error instanceof Error ? error.message : String(error);
 	return message.split('\n')[0].slice(0, 200);
 }
